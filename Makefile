@@ -1,0 +1,69 @@
+# The two commands: `make demo` and `make test`. Each installs what it needs: Node.js >= 22.19
+# (node@24 from the npm registry into .cache/node when the machine's node is older), npm
+# dependencies, the control-plane binaries (built once from the Go module proxy into
+# ~/.cache/cloud-lb-operator) and, for tests, moto_server.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Every recipe that runs node or npm starts with this, so they use the project's Node.
+USE_NODE = export PATH="$$(scripts/ensure-node.sh):$$PATH"
+NPM_STAMP := node_modules/.cloudlb-npm-ci
+
+.PHONY: help deps control-plane moto test unit typecheck lint format build demo run cluster cluster-down gce-fake bench
+
+help:
+	@echo "make demo          run the operator on an embedded default (local provider) and show it working"
+	@echo "make test          type-check, lint and run every test against a real control plane"
+	@echo "make build         compile to dist/ (what the container image runs)"
+	@echo "make lint          eslint + prettier --check"
+	@echo "make run ARGS=...  run the operator from source, e.g. ARGS='--cluster-name dev --kubeconfig ~/.kube/config'"
+	@echo "make cluster       start a local kube-apiserver + etcd and print its KUBECONFIG; make cluster-down stops it"
+	@echo "make gce-fake PORT=8089   run the Compute Engine fake in the foreground"
+	@echo "make bench         run the benchmarks in bench/"
+
+deps: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	@$(USE_NODE); echo "[deps] npm ci (node $$(node --version))"; npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+control-plane:
+	@command -v openssl >/dev/null || { echo "[deps] installing openssl"; apt-get update -qq && apt-get install -y -qq openssl; }
+	@bash hack/build-control-plane.sh >/dev/null
+
+moto:
+	@bash scripts/ensure-moto.sh >/dev/null
+
+typecheck: deps
+	@$(USE_NODE); echo "[typecheck] tsc --noEmit"; npx tsc -p tsconfig.json --noEmit
+
+lint: deps
+	@$(USE_NODE); echo "[lint] eslint + prettier"; npx eslint . && npx prettier --check --log-level warn .
+
+format: deps
+	@$(USE_NODE); npx prettier --write --log-level warn .
+
+test: deps control-plane moto typecheck lint
+	@$(USE_NODE); node test/run.ts $(TESTS)
+
+build: deps
+	@$(USE_NODE); rm -rf dist && npx tsc -p tsconfig.build.json && echo "[build] dist/src/main.js"
+
+demo: deps control-plane
+	@$(USE_NODE); node scripts/demo.ts $(ARGS)
+
+run: deps
+	@$(USE_NODE); node src/main.ts $(ARGS)
+
+cluster: deps control-plane
+	@$(USE_NODE); node test/harness/cluster-cli.ts up
+
+cluster-down: deps
+	@$(USE_NODE); node test/harness/cluster-cli.ts down
+
+gce-fake: deps
+	@$(USE_NODE); node test/gce-fake/main.ts --port $(or $(PORT),8089)
+
+bench: deps control-plane moto
+	@$(USE_NODE); for b in bench/*.bench.ts; do echo "== $$b"; node "$$b" $(ARGS); done
