@@ -1,0 +1,266 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findBinaries, PROJECT_ROOT, type ControlPlaneBinaries } from './binaries.ts';
+import { generateCerts, type ControlPlaneCerts } from './certs.ts';
+import { exec, type ExecResult } from './exec.ts';
+import { freePort } from './free-port.ts';
+
+export interface ControlPlaneOptions {
+  /** Install every CRD in crds/ and wait until each is Established (default true). */
+  readonly crds?: boolean;
+  /**
+   * Keep running after this process exits (`make cluster`). Otherwise each server runs under a
+   * small reaper that ends it when this process goes away, even on SIGKILL.
+   */
+  readonly detached?: boolean;
+  /** Where to put data, certs, logs and the kubeconfig (default: a new temp folder, removed on stop). */
+  readonly dir?: string;
+  /** Print progress lines to stderr. */
+  readonly verbose?: boolean;
+}
+
+export interface ControlPlane {
+  readonly kubeconfigPath: string;
+  readonly server: string;
+  readonly dir: string;
+  readonly binaries: ControlPlaneBinaries;
+  /** PIDs of the reapers that own etcd and kube-apiserver (what `make cluster-down` ends). */
+  readonly pids: readonly number[];
+  /** The real kubectl against this control plane. */
+  kubectl(args: readonly string[], options?: { input?: string }): Promise<ExecResult>;
+  stop(): Promise<void>;
+}
+
+// A reaper between us and each server: it forwards SIGTERM, and ends the server when the parent
+// PID disappears, so an interrupted test run leaves no etcd or kube-apiserver behind. `grace`
+// seconds pass before it does: etcd's reaper gives kube-apiserver time to shut down first.
+const REAPER = `
+parent=$1; grace=$2; shift 2
+"$@" & child=$!
+trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1 & wait $!; done
+if kill -0 $child 2>/dev/null; then sleep "$grace" & wait $!; fi
+kill -TERM $child 2>/dev/null; wait $child
+`;
+
+function startServer(
+  name: string,
+  argv: readonly string[],
+  dir: string,
+  parentPid: number,
+  graceSeconds: number,
+): number {
+  const logFd = openSync(join(dir, `${name}.log`), 'a');
+  const child = spawn('bash', ['-c', REAPER, 'reaper', String(parentPid), String(graceSeconds), ...argv], {
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  return child.pid;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends the reapers (each ends its server) one at a time, last started first: kube-apiserver shuts
+ * down in about two seconds while etcd is still there, but hangs retrying when etcd goes first.
+ * SIGKILL to a reaper's process group after 10 s.
+ */
+export async function stopPids(pids: readonly number[]): Promise<void> {
+  for (const pid of [...pids].reverse()) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      continue; // already gone
+    }
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await sleep(50);
+    if (!alive(pid)) continue;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function httpsGet(url: string, certs: ControlPlaneCerts): Promise<{ status: number; body: string }> {
+  const [ca, cert, key] = await Promise.all([
+    readFile(certs.caCert),
+    readFile(certs.adminCert),
+    readFile(certs.adminKey),
+  ]);
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { ca, cert, key, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitReady(
+  server: string,
+  certs: ControlPlaneCerts,
+  dir: string,
+  pids: readonly number[],
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!pids.every(alive)) break;
+    try {
+      const res = await httpsGet(`${server}/readyz`, certs);
+      if (res.status === 200) return;
+      last = `${res.status} ${res.body.slice(0, 500)}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await sleep(250);
+  }
+  const apiLog = await readFile(join(dir, 'kube-apiserver.log'), 'utf8').catch(() => '');
+  const etcdLog = await readFile(join(dir, 'etcd.log'), 'utf8').catch(() => '');
+  throw new Error(
+    `kube-apiserver did not become ready (${last})\n--- etcd.log (tail)\n${etcdLog.slice(-2000)}\n--- kube-apiserver.log (tail)\n${apiLog.slice(-4000)}`,
+  );
+}
+
+async function writeKubeconfig(path: string, server: string, certs: ControlPlaneCerts): Promise<void> {
+  const b64 = async (file: string): Promise<string> => (await readFile(file)).toString('base64');
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'cloudlb-test', cluster: { server, 'certificate-authority-data': await b64(certs.caCert) } }],
+    users: [
+      {
+        name: 'cloudlb-admin',
+        user: {
+          'client-certificate-data': await b64(certs.adminCert),
+          'client-key-data': await b64(certs.adminKey),
+        },
+      },
+    ],
+    contexts: [{ name: 'cloudlb-test', context: { cluster: 'cloudlb-test', user: 'cloudlb-admin' } }],
+    'current-context': 'cloudlb-test',
+  };
+  await writeFile(path, JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
+}
+
+async function installCrds(kubectl: ControlPlane['kubectl']): Promise<void> {
+  const crdDir = join(PROJECT_ROOT, 'crds');
+  const files = (await readdir(crdDir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
+  if (files.length === 0) return;
+  const applied = await kubectl(['apply', '--server-side', '-f', crdDir]);
+  if (applied.code !== 0) throw new Error(`installing crds/ failed: ${applied.stderr}`);
+  const waited = await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  if (waited.code !== 0) throw new Error(`CRDs not Established: ${waited.stderr}`);
+}
+
+/** Starts etcd and kube-apiserver on free 127.0.0.1 ports with generated certificates and RBAC. */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const say = (line: string): void => {
+    if (options.verbose === true) process.stderr.write(`[control-plane] ${line}\n`);
+  };
+  const binaries = await findBinaries();
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cloudlb-cp-')));
+  await mkdir(dir, { recursive: true });
+  const certs = await generateCerts(dir);
+  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const parentPid = options.detached === true ? 1 : process.pid;
+  const pids: number[] = [];
+  const server = `https://127.0.0.1:${apiPort}`;
+  const kubeconfigPath = join(dir, 'kubeconfig');
+
+  const kubectl: ControlPlane['kubectl'] = async (args, opts = {}) =>
+    await exec(binaries.kubectl, ['--kubeconfig', kubeconfigPath, ...args], {
+      ...(opts.input === undefined ? {} : { input: opts.input }),
+    });
+  const stop = async (): Promise<void> => {
+    await stopPids(pids);
+    if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    say(`starting etcd on 127.0.0.1:${etcdPort}`);
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    pids.push(
+      startServer(
+        'etcd',
+        [
+          binaries.etcd,
+          '--name=default',
+          `--data-dir=${join(dir, 'etcd-data')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=default=${peerUrl}`,
+          '--unsafe-no-fsync', // test data: durability is not wanted, speed is
+          '--log-level=warn',
+        ],
+        dir,
+        parentPid,
+        5,
+      ),
+    );
+    say(`starting kube-apiserver on ${server}`);
+    pids.push(
+      startServer(
+        'kube-apiserver',
+        [
+          binaries.kubeApiserver,
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--tls-cert-file=${certs.servingCert}`,
+          `--tls-private-key-file=${certs.servingKey}`,
+          `--client-ca-file=${certs.caCert}`,
+          `--service-account-issuer=${server}`,
+          `--service-account-key-file=${certs.serviceAccountPub}`,
+          `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+          '--authorization-mode=RBAC',
+          // Large enough for the 1000-Service benchmark: ClusterIPs and node ports are allocated for real.
+          '--service-cluster-ip-range=10.96.0.0/16',
+          '--service-node-port-range=30000-45000',
+          `--cert-dir=${join(dir, 'apiserver-certs')}`,
+          '--profiling=false',
+          '--v=1',
+        ],
+        dir,
+        parentPid,
+        0,
+      ),
+    );
+    await waitReady(server, certs, dir, pids);
+    await writeKubeconfig(kubeconfigPath, server, certs);
+    say('ready');
+    const controlPlane: ControlPlane = { kubeconfigPath, server, dir, binaries, pids, kubectl, stop };
+    if (options.crds !== false) {
+      await installCrds(kubectl);
+      say('CRDs established');
+    }
+    return controlPlane;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
