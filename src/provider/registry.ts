@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { LoadBalancerProvider } from './contract.ts';
+
+/** What the controller hands a provider factory. */
+export interface ProviderContext {
+  /** metadata.name of the LoadBalancerProvider object. */
+  readonly providerName: string;
+  /** --cluster-name: part of every ownership mark. */
+  readonly clusterName: string;
+  /**
+   * The data of spec.credentialsSecretRef, decoded to strings; undefined when no Secret is named
+   * (the provider then uses its SDK's default chain). Never log these values.
+   */
+  readonly credentials: Readonly<Record<string, string>> | undefined;
+  readonly log: Logger;
+  /** Count one cloud API call, e.g. countCall('elbv2:DescribeLoadBalancers'). Feeds metrics and benchmarks. */
+  readonly countCall: (operation: string) => void;
+}
+
+/**
+ * Builds a provider from its spec block (`spec.aws`, `spec.gcp`, `spec.local`: unparsed, the
+ * factory validates it) and context. Throws PermanentError naming the field when the spec or the
+ * credentials are unusable (e.g. a Secret that lacks a key): the controller shows that as
+ * CredentialsValid=False / Ready=False and makes no cloud call for the provider's Services.
+ * A new instance is made whenever the spec or the Secret changes, so credential rotation needs
+ * no restart; the old one is closed.
+ */
+export type ProviderFactory = (spec: unknown, context: ProviderContext) => LoadBalancerProvider;
+
+export interface ProviderDefinition {
+  readonly type: string;
+  /** Secret keys the provider needs when a Secret is named; checked before the factory is called. */
+  readonly requiredSecretKeys: readonly string[];
+  readonly create: ProviderFactory;
+}
+
+export class ProviderRegistry {
+  readonly #definitions = new Map<string, ProviderDefinition>();
+
+  constructor(definitions: readonly ProviderDefinition[] = []) {
+    for (const definition of definitions) this.register(definition);
+  }
+
+  register(definition: ProviderDefinition): this {
+    this.#definitions.set(definition.type, definition);
+    return this;
+  }
+
+  get(type: string): ProviderDefinition | undefined {
+    return this.#definitions.get(type);
+  }
+
+  types(): readonly string[] {
+    return [...this.#definitions.keys()];
+  }
+}
