@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProviderError } from '../../src/provider/errors/index.ts';
+import { isInvalidInput, isNotFound, isRetryable, isThrottling } from './aws-errors.ts';
+
+function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
+  return Object.assign(new Error('text is never read'), {
+    name,
+    $fault: fault,
+    $metadata: status === undefined ? {} : { httpStatusCode: status },
+  });
+}
+
+test('throttling by code, 5xx by status, dropped connections by socket code', () => {
+  assert.equal(isThrottling(sdkError('Throttling', 400)), true);
+  assert.equal(isRetryable(sdkError('RequestLimitExceeded', 503)), true);
+  assert.equal(isRetryable(sdkError('InternalFailure', 500, 'server')), true);
+  assert.equal(isRetryable(Object.assign(new Error('x'), { code: 'ECONNRESET' })), true);
+  assert.equal(isRetryable(sdkError('ValidationError', 400)), false);
+  assert.equal(isRetryable(sdkError('LoadBalancerNotFound', 400)), false);
+});
+
+test('not found and invalid input by code, also through ProviderError', () => {
+  assert.equal(isNotFound(sdkError('TargetGroupNotFoundException', 400)), true);
+  assert.equal(
+    isNotFound(new ProviderError('x', { operation: 'elbv2:DeleteListener', code: 'ListenerNotFound' })),
+    true,
+  );
+  assert.equal(isInvalidInput(sdkError('ValidationError', 400)), true);
+  assert.equal(isInvalidInput(sdkError('Throttling', 400)), false);
+});

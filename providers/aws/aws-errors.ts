@@ -1,0 +1,118 @@
+// Classifies AWS SDK errors by their code (the error's name) and HTTP status — never by message.
+import { ProviderError } from '../../src/provider/errors/index.ts';
+
+interface SdkErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $fault?: unknown;
+}
+
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'EC2ThrottledException',
+]);
+
+/** Socket-level failures: the request may not have reached AWS, or its answer was lost. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+export function errorCode(error: unknown): string | undefined {
+  if (error instanceof ProviderError) return error.code;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as SdkErrorShape;
+  for (const candidate of [e.Code, e.name, e.code])
+    if (typeof candidate === 'string' && candidate !== 'Error') return candidate;
+  return undefined;
+}
+
+export function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  return (error as SdkErrorShape).$metadata?.httpStatusCode;
+}
+
+export function isThrottling(error: unknown): boolean {
+  const code = errorCode(error);
+  return (code !== undefined && THROTTLING_CODES.has(code)) || httpStatus(error) === 429;
+}
+
+function isNetwork(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as SdkErrorShape;
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  if (typeof e.name === 'string' && NETWORK_NAMES.has(e.name)) return true;
+  // An SDK error without an HTTP status never got a response (socket closed, parse of nothing).
+  return e.$metadata?.httpStatusCode === undefined && e.$fault !== undefined;
+}
+
+/** Worth another attempt: throttling, a 5xx, or a connection that failed before an answer. */
+export function isRetryable(error: unknown): boolean {
+  const status = httpStatus(error);
+  return isThrottling(error) || (status !== undefined && status >= 500) || isNetwork(error);
+}
+
+/** The resource is gone: deleting it again or describing it is a "nothing to do". */
+const NOT_FOUND_CODES = new Set([
+  'LoadBalancerNotFound',
+  'LoadBalancerNotFoundException',
+  'TargetGroupNotFound',
+  'TargetGroupNotFoundException',
+  'ListenerNotFound',
+  'ListenerNotFoundException',
+  'InvalidGroup.NotFound',
+  'InvalidPermission.NotFound',
+]);
+
+export function isNotFound(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && NOT_FOUND_CODES.has(code);
+}
+
+/** Codes that mean the request itself can never succeed as written (our input, the user's IDs). */
+const INVALID_INPUT_CODES = new Set([
+  'ValidationError',
+  'InvalidConfigurationRequest',
+  'InvalidConfigurationRequestException',
+  'InvalidSubnet',
+  'InvalidSubnetException',
+  'SubnetNotFound',
+  'SubnetNotFoundException',
+  'AllocationIdNotFound',
+  'AllocationIdNotFoundException',
+  'InvalidSchemeException',
+  'InvalidScheme',
+  'InvalidTarget',
+  'InvalidTargetException',
+  'InvalidSecurityGroup',
+  'InvalidSecurityGroupException',
+  'UnsupportedProtocol',
+  'UnsupportedProtocolException',
+]);
+
+export function isInvalidInput(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && INVALID_INPUT_CODES.has(code);
+}
+
+/** AWS still holds a dependency (an NLB not yet fully deleted, ENIs in a security group). */
+export function isStillInUse(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ResourceInUse' || code === 'ResourceInUseException' || code === 'DependencyViolation';
+}

@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { AwsApi } from './api.ts';
+import type { AwsSpec } from './spec.ts';
+
+/** What the ensure/delete/list steps share within one provider instance. */
+export interface AwsContext {
+  readonly api: AwsApi;
+  readonly spec: AwsSpec;
+  readonly clusterName: string;
+  readonly log: Logger;
+  /** Subnets discovered by tag, per scheme, with the time they were read (a cheap cache, per instance). */
+  readonly discoveredSubnets: Map<string, { subnets: string[]; vpcID: string; at: number }>;
+  /** Service UID → NLB name, learned in ensure, so delete finds NLBs with a custom name without a scan. */
+  readonly nlbNames: Map<string, string>;
+}
+
+export const SUBNET_CACHE_MS = 5 * 60_000;

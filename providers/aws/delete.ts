@@ -1,0 +1,66 @@
+// delete(): the NLB (its listeners go with it), then its target groups once AWS releases them,
+// then the security group. Only resources carrying the Service's ownership tags are touched.
+import type { LoadBalancerRef } from '../../src/provider/contract.ts';
+import type { AwsContext } from './context.ts';
+import { loadBalancerName } from './names.ts';
+import { readCurrent } from './read.ts';
+import { deleteSecurityGroups } from './security-group.ts';
+import { isOwnedBy } from './tags.ts';
+import { deleteTargetGroups } from './target-groups.ts';
+
+export async function deleteLoadBalancer(ctx: AwsContext, ref: LoadBalancerRef, signal: AbortSignal): Promise<void> {
+  const { api } = ctx;
+  const names = [
+    ...new Set(
+      [ctx.nlbNames.get(ref.ownership.serviceUID), loadBalancerName(ref.name)].filter(
+        (n): n is string => n !== undefined,
+      ),
+    ),
+  ];
+  let found = false;
+  for (const name of names) {
+    const current = await readCurrent(api, name, ref, signal);
+    if (current.loadBalancer?.LoadBalancerArn === undefined) continue;
+    found = true;
+    await api.deleteLoadBalancer(current.loadBalancer.LoadBalancerArn, signal);
+    ctx.log.info({ nlb: name, service: ref.ownership.serviceUID }, 'deleted NLB');
+    await deleteTargetGroups(
+      api,
+      current.targetGroups.map((g) => g.group.TargetGroupArn ?? ''),
+      signal,
+    );
+  }
+  if (!found) {
+    // No NLB under the names we know (a custom name from a previous instance, or a create that
+    // stopped half-way): find what carries the Service's tags.
+    const owned = await scanOwnedElb(ctx, ref, signal);
+    for (const arn of owned.loadBalancers) await api.deleteLoadBalancer(arn, signal);
+    await deleteTargetGroups(api, owned.targetGroups, signal);
+  }
+  await deleteSecurityGroups(api, ref, signal);
+  ctx.nlbNames.delete(ref.ownership.serviceUID);
+}
+
+async function scanOwnedElb(
+  ctx: AwsContext,
+  ref: LoadBalancerRef,
+  signal: AbortSignal,
+): Promise<{ loadBalancers: string[]; targetGroups: string[] }> {
+  const loadBalancers: string[] = [];
+  for await (const page of ctx.api.allLoadBalancers(signal)) {
+    const tags = await ctx.api.tagsOf(
+      page.map((lb) => lb.LoadBalancerArn ?? ''),
+      signal,
+    );
+    for (const [arn, t] of tags) if (isOwnedBy(t, ref)) loadBalancers.push(arn);
+  }
+  const targetGroups: string[] = [];
+  for await (const page of ctx.api.allTargetGroups(signal)) {
+    const tags = await ctx.api.tagsOf(
+      page.map((g) => g.TargetGroupArn ?? ''),
+      signal,
+    );
+    for (const [arn, t] of tags) if (isOwnedBy(t, ref)) targetGroups.push(arn);
+  }
+  return { loadBalancers, targetGroups };
+}

@@ -1,0 +1,85 @@
+import type {
+  Capabilities,
+  DesiredLoadBalancer,
+  Interpretation,
+  LoadBalancerProvider,
+  LoadBalancerRef,
+  LoadBalancerStatus,
+} from '../../src/provider/contract.ts';
+import type { ProviderContext } from '../../src/provider/registry.ts';
+import { interpretAnnotations } from './annotations.ts';
+import { AwsApi } from './api.ts';
+import { AwsCaller, type RetryPolicy } from './call.ts';
+import { createClients, credentialsFromSecret, type AwsClients } from './clients.ts';
+import type { AwsContext } from './context.ts';
+import { deleteLoadBalancer } from './delete.ts';
+import { ensureLoadBalancer } from './ensure.ts';
+import { listOwnedLoadBalancers } from './list-owned.ts';
+import { parseAwsSpec } from './spec.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export const AWS_CAPABILITIES: Capabilities = {
+  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
+  mixedProtocols: true,
+  addressKind: 'Hostname',
+  sourceRanges: true,
+  staticAddress: false,
+  needsNodePorts: true,
+};
+
+/** For tests: replace the SDK clients or the retry timing. Production passes nothing. */
+export interface AwsProviderOverrides {
+  readonly clients?: AwsClients;
+  readonly retry?: RetryPolicy;
+}
+
+export class AwsProvider implements LoadBalancerProvider {
+  readonly type = 'aws';
+  readonly #ctx: AwsContext;
+  readonly #clients: AwsClients;
+
+  /** Cheap: parses the spec and builds clients; no cloud call. */
+  constructor(spec: unknown, context: ProviderContext, overrides: AwsProviderOverrides = {}) {
+    const parsed = parseAwsSpec(spec);
+    this.#clients = overrides.clients ?? createClients(parsed, credentialsFromSecret(context.credentials));
+    const caller = new AwsCaller({
+      bucket: new TokenBucket(parsed.rateLimit),
+      countCall: context.countCall,
+      ...(overrides.retry !== undefined && { retry: overrides.retry }),
+    });
+    this.#ctx = {
+      api: new AwsApi(this.#clients, caller),
+      spec: parsed,
+      clusterName: context.clusterName,
+      log: context.log.child({ provider: context.providerName, type: 'aws' }),
+      discoveredSubnets: new Map(),
+      nlbNames: new Map(),
+    };
+  }
+
+  capabilities(): Capabilities {
+    return AWS_CAPABILITIES;
+  }
+
+  interpret(annotations: Readonly<Record<string, string>>): Interpretation {
+    return interpretAnnotations(annotations);
+  }
+
+  ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {
+    return ensureLoadBalancer(this.#ctx, lb, signal);
+  }
+
+  delete(ref: LoadBalancerRef, signal: AbortSignal): Promise<void> {
+    return deleteLoadBalancer(this.#ctx, ref, signal);
+  }
+
+  listOwned(signal: AbortSignal): AsyncIterable<LoadBalancerRef> {
+    return listOwnedLoadBalancers(this.#ctx, signal);
+  }
+
+  close(): Promise<void> {
+    this.#clients.elbv2.destroy();
+    this.#clients.ec2.destroy();
+    return Promise.resolve();
+  }
+}

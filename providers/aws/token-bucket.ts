@@ -1,0 +1,59 @@
+// A token bucket (rate = qps, capacity = burst). Written here rather than taken from p-throttle
+// because p-throttle counts calls per fixed interval (no separate burst and sustained rate) and
+// cannot abandon a wait when the caller's AbortSignal fires.
+
+export class TokenBucket {
+  readonly #ratePerMs: number;
+  readonly #capacity: number;
+  #tokens: number;
+  #last: number;
+  readonly #now: () => number;
+
+  constructor(options: { qps: number; burst: number; now?: () => number }) {
+    this.#ratePerMs = options.qps / 1000;
+    this.#capacity = options.burst;
+    this.#tokens = options.burst;
+    this.#now = options.now ?? (() => performance.now());
+    this.#last = this.#now();
+  }
+
+  /** Takes one token now if there is one; otherwise says how long until one is due. */
+  tryTake(): number {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#ratePerMs);
+    this.#last = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - this.#tokens) / this.#ratePerMs);
+  }
+
+  /** Waits for a token; rejects with the signal's reason when it aborts first. */
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const waitMs = this.tryTake();
+      if (waitMs === 0) return;
+      await sleep(waitMs, signal);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,103 @@
+// End to end: the real control plane, the operator (startOperator) with the AWS provider, the real
+// SDK against moto. Run with: node test/run.ts test/aws/e2e.test.ts
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import { startMoto, type Moto } from '../harness/moto.ts';
+import { eventually } from '../harness/wait.ts';
+import { createService, deleteProvider, getService, suffix, testLogger } from '../support/fixture.ts';
+import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { ProviderRegistry } from '../../src/provider/registry.ts';
+import { GROUP, PLURAL, VERSION } from '../../src/api/loadbalancerprovider.ts';
+import { awsProvider } from '../../providers/aws/index.ts';
+import { census, seedNetwork } from './fixtures.ts';
+
+const id = suffix();
+const providerName = `aws-e2e-${id}`;
+const lbClass = `cloudlb.dev/${providerName}`;
+const nodeNames = [`aws-e2e-${id}-a`, `aws-e2e-${id}-b`];
+let cluster: TestCluster;
+let moto: Moto;
+let ns: string;
+let operator: RunningOperator | undefined;
+
+before(async () => {
+  // No Secret named: the SDK's default chain reads these.
+  process.env['AWS_ACCESS_KEY_ID'] = 'testing';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'testing';
+  cluster = await testCluster();
+  moto = await startMoto();
+  const { subnets } = await seedNetwork(moto.endpoint);
+  ns = await testNamespace(cluster, 'aws-e2e');
+  for (const [i, name] of nodeNames.entries()) {
+    const created = await cluster.core.createNode({
+      body: { metadata: { name }, spec: { providerID: `aws:///us-east-1a/i-00000000000000a${i}` } },
+    });
+    await cluster.core.replaceNodeStatus({
+      name,
+      body: { ...created, status: { addresses: [{ type: 'InternalIP', address: `10.10.0.${10 + i}` }] } },
+    });
+  }
+  await cluster.custom.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'LoadBalancerProvider',
+      metadata: { name: providerName },
+      spec: { aws: { region: 'us-east-1', endpoint: moto.endpoint, subnetIDs: subnets } },
+    },
+  });
+  operator = await startOperator({
+    kc: cluster.kc,
+    clusterName: `e2e-${id}`,
+    namespace: ns,
+    registry: new ProviderRegistry([awsProvider]),
+    workers: 4,
+    sweep: { enabled: false, intervalMs: 600_000, graceMs: 0 },
+    backoff: { baseMs: 200, maxMs: 2_000 },
+    drainMs: 2_000,
+    log: testLogger('aws-e2e'),
+  });
+});
+
+after(async () => {
+  await operator?.stop();
+  await deleteProvider(cluster, providerName);
+  for (const n of nodeNames) await cluster.core.deleteNode({ name: n }).catch(() => undefined);
+  await deleteTestNamespaces();
+  await moto.stop();
+});
+
+test('create with an SCTP port refused, then delete: NLB in moto, hostname in status, nothing left', async () => {
+  await createService(cluster, ns, 'web', lbClass, [
+    { name: 'http', port: 80, protocol: 'TCP' },
+    { name: 'dns', port: 53, protocol: 'UDP' },
+    { name: 'sctp', port: 9999, protocol: 'SCTP' },
+  ]);
+  const svc = await eventually(
+    async () => {
+      const s = await getService(cluster, ns, 'web');
+      assert.match(s.status?.loadBalancer?.ingress?.[0]?.hostname ?? '', /elb\.amazonaws\.com$/);
+      return s;
+    },
+    { timeoutMs: 60_000, message: 'web never got a hostname' },
+  );
+  const ports = svc.status?.loadBalancer?.ingress?.[0]?.ports ?? [];
+  assert.ok(
+    ports.some((p) => p.port === 9999 && p.error !== undefined),
+    JSON.stringify(ports),
+  );
+  const inMoto = await census(moto.endpoint);
+  assert.equal(inMoto.loadBalancers.length, 1);
+  assert.equal(inMoto.targetGroups.length, 2);
+
+  await cluster.core.deleteNamespacedService({ namespace: ns, name: 'web' });
+  await eventually(
+    async () => {
+      assert.deepEqual(await census(moto.endpoint), { loadBalancers: [], targetGroups: [], securityGroups: [] });
+    },
+    { timeoutMs: 60_000, message: 'the NLB was not deleted' },
+  );
+});
