@@ -1,0 +1,30 @@
+/** Goes on a Service before the first cloud write; comes off only after a successful delete. */
+export const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
+
+/**
+ * Which LoadBalancerProvider built this Service's load balancer. Written together with the
+ * finalizer, because spec.loadBalancerClass is wiped when the type changes away from
+ * LoadBalancer and the default provider can change: cleanup must still know whom to ask.
+ */
+export const PROVIDER_ANNOTATION = 'cloudlb.dev/provider';
+
+/** The Service condition that summarises the load balancer. */
+export const CONDITION_TYPE = 'LoadBalancerReady';
+
+export const LOAD_BALANCER_TYPE = 'LoadBalancer';
+
+/** Event reasons: the upstream service controller's, which users already know. */
+export const Reason = {
+  Ensuring: 'EnsuringLoadBalancer',
+  Ensured: 'EnsuredLoadBalancer',
+  Updated: 'UpdatedLoadBalancer',
+  SyncFailed: 'SyncLoadBalancerFailed',
+  Deleting: 'DeletingLoadBalancer',
+  Deleted: 'DeletedLoadBalancer',
+  DeleteFailed: 'DeleteLoadBalancerFailed',
+  Unavailable: 'UnAvailableLoadBalancer',
+} as const;
+
+/** Label and taint that take a node out of every load balancer (upstream semantics). */
+export const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+export const TO_BE_DELETED_TAINT = 'ToBeDeletedByClusterAutoscaler';

@@ -1,0 +1,237 @@
+// Decision logic of reconcile() with an in-memory Service store; the real control plane tests
+// live in test/controller/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Node, V1Service } from '@kubernetes/client-node';
+import { silentLogger } from '../log.ts';
+import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancerprovider.ts';
+import { TestCloud, testProviderDefinition, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
+import { indexProviders } from './classes.ts';
+import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
+import { Reconciler, type ProviderLookup } from './reconcile.ts';
+import type { ServiceWriter } from './service-writer.ts';
+
+function harness(
+  options: { capabilities?: typeof FULL_CAPABILITIES; nodes?: V1Node[]; providerState?: 'ready' | 'notReady' } = {},
+) {
+  const cloud = new TestCloud(options.capabilities ? { capabilities: options.capabilities } : {});
+  const provider = testProviderDefinition(cloud).create(
+    {},
+    { providerName: 'p', clusterName: 'c', credentials: undefined, log: silentLogger(), countCall: () => undefined },
+  );
+  const store = new Map<string, V1Service>();
+  const events: string[] = [];
+  const order: string[] = [];
+  const objects: ProviderObject[] = [{ metadata: { name: 'p' }, spec: { local: {} } }];
+  const origEnsure = provider.ensure.bind(provider);
+  provider.ensure = async (lb, signal) => {
+    order.push('ensure');
+    return await origEnsure(lb, signal);
+  };
+  const writer: ServiceWriter = {
+    claim: (s, name) => {
+      order.push('claim');
+      const next = structuredClone(s);
+      next.metadata!.finalizers = [...(next.metadata!.finalizers ?? []), FINALIZER];
+      next.metadata!.annotations = { ...next.metadata!.annotations, [PROVIDER_ANNOTATION]: name };
+      store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
+      return Promise.resolve(next);
+    },
+    release: (s) => {
+      order.push('release');
+      const next = structuredClone(s);
+      next.metadata!.finalizers = (next.metadata!.finalizers ?? []).filter((f) => f !== FINALIZER);
+      delete next.metadata!.annotations?.[PROVIDER_ANNOTATION];
+      store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
+      return Promise.resolve(next);
+    },
+    patchStatus: (s, patch) => {
+      order.push('status');
+      const key = `${s.metadata!.namespace}/${s.metadata!.name}`;
+      const next = structuredClone(store.get(key)!);
+      next.status = { ...next.status, ...(patch.loadBalancer ? { loadBalancer: patch.loadBalancer } : {}) };
+      if (patch.conditions)
+        next.status.conditions = [
+          ...(next.status.conditions ?? []).filter((c) => !patch.conditions!.some((p) => p.type === c.type)),
+          ...patch.conditions,
+        ];
+      store.set(key, next);
+      return Promise.resolve(next);
+    },
+    clearStatus: (s) => {
+      order.push('clear');
+      const key = `${s.metadata!.namespace}/${s.metadata!.name}`;
+      const next = structuredClone(store.get(key)!);
+      next.status = {};
+      store.set(key, next);
+      return Promise.resolve(next);
+    },
+  };
+  const nodes = options.nodes ?? [
+    { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } },
+  ];
+  const lookup = (name: string): ProviderLookup =>
+    name !== 'p'
+      ? { state: 'missing' }
+      : options.providerState === 'notReady'
+        ? { state: 'notReady', message: 'Secret x lacks key y' }
+        : {
+            state: 'ready',
+            handle: { name: 'p', type: 'local', instanceId: 1, provider, capabilities: provider.capabilities() },
+          };
+  const reconciler = new Reconciler({
+    clusterName: 'c',
+    getService: (ns, name) => store.get(`${ns}/${name}`),
+    nodes: () => nodes,
+    classes: () => indexProviders(objects),
+    providers: { lookup, readyNames: () => ['p'] },
+    writer,
+    events: { record: (_o, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
+    log: silentLogger(),
+  });
+  const put = (spec: NonNullable<V1Service['spec']>, meta: Partial<NonNullable<V1Service['metadata']>> = {}): void => {
+    store.set('n/s', { metadata: { namespace: 'n', name: 's', uid: 'uid-1', generation: 1, ...meta }, spec });
+  };
+  const get = (): V1Service => store.get('n/s')!;
+  const run = async () => await reconciler.reconcile('n/s', new AbortController().signal);
+  return { cloud, store, events, order, put, get, run, reconciler };
+}
+
+const lbSpec = {
+  type: 'LoadBalancer',
+  loadBalancerClass: 'cloudlb.dev/p',
+  ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }],
+};
+
+test('finalizer before the first cloud write; status and events; a second pass writes nothing', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.deepEqual(h.order, ['claim', 'ensure', 'status']);
+  assert.deepEqual(h.get().metadata?.finalizers, [FINALIZER]);
+  assert.equal(h.get().status?.loadBalancer?.ingress?.length, 1);
+  assert.deepEqual(
+    h.events.map((e) => e.split(':')[0]),
+    ['Normal EnsuringLoadBalancer', 'Normal EnsuredLoadBalancer'],
+  );
+  const ensures = h.cloud.count('ensure');
+  await h.run();
+  assert.equal(h.cloud.count('ensure'), ensures, 'memoised: no cloud call when nothing changed');
+  h.reconciler.forgetAll();
+  await h.run();
+  assert.equal(h.cloud.count('ensure'), ensures + 1, 'resync asks the cloud again');
+  assert.deepEqual(h.order, ['claim', 'ensure', 'status', 'ensure']);
+  assert.equal(h.events.length, 2, 'no events for an unchanged resync');
+  assert.equal(h.cloud.writes.length, 1);
+});
+
+test('not ours: unknown class is ignored silently', async () => {
+  const h = harness();
+  h.put({ ...lbSpec, loadBalancerClass: 'other.io/x' });
+  await h.run();
+  assert.deepEqual(h.order, []);
+  assert.deepEqual(h.events, []);
+});
+
+test('provider not ready → condition, no cloud call, no finalizer', async () => {
+  const h = harness({ providerState: 'notReady' });
+  h.put(lbSpec);
+  await h.run();
+  assert.deepEqual(h.order, ['status']);
+  assert.equal(h.cloud.totalCalls(), 0);
+  assert.equal(h.get().status?.conditions?.[0]?.reason, 'ProviderNotReady');
+  assert.match(h.get().status?.conditions?.[0]?.message ?? '', /Secret x lacks key y/);
+});
+
+test('permanent provider error → Warning + condition, then no retry until something changes', async () => {
+  const h = harness();
+  h.cloud.fail('ensure', 'permanent');
+  h.put(lbSpec);
+  assert.deepEqual(await h.run(), { kind: 'permanent' });
+  assert.equal(h.get().status?.conditions?.[0]?.reason, 'SyncFailed');
+  const calls = h.cloud.count('ensure');
+  assert.deepEqual(await h.run(), { kind: 'permanent' });
+  assert.equal(h.cloud.count('ensure'), calls);
+  assert.equal(h.events.filter((e) => e.startsWith('Warning SyncLoadBalancerFailed')).length, 1);
+});
+
+test('transient error → retry; RetryAfter → requeue after its delay', async () => {
+  const h = harness();
+  h.cloud.fail('ensure', 'transient', { times: 1 });
+  h.put(lbSpec);
+  assert.equal((await h.run()).kind, 'retry');
+  h.cloud.fail('ensure', 'retryAfter', { times: 1, delayMs: 1234 });
+  assert.deepEqual(await h.run(), { kind: 'requeueAfter', delayMs: 1234 });
+  assert.equal((await h.run()).kind, 'done');
+});
+
+test('invalid annotation → no cloud call at all, a Warning naming the field', async () => {
+  const h = harness();
+  h.put(lbSpec, { annotations: { 'test.cloudlb.dev/scheme': 'Sideways' } });
+  assert.deepEqual(await h.run(), { kind: 'permanent' });
+  assert.equal(h.cloud.totalCalls(), 0);
+  assert.deepEqual(h.get().metadata?.finalizers, undefined);
+  assert.match(
+    h.events[0] ?? '',
+    /^Warning SyncLoadBalancerFailed: Cannot ensure load balancer: metadata.annotations\[test.cloudlb.dev\/scheme\]/,
+  );
+});
+
+test('type change away from LoadBalancer → delete, clear status, then remove the finalizer', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  const svc = h.get();
+  h.store.set('n/s', { ...svc, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } });
+  h.order.length = 0;
+  await h.run();
+  assert.deepEqual(h.order, ['clear', 'release']);
+  assert.equal(h.cloud.lbs.size, 0);
+  assert.deepEqual(h.get().metadata?.finalizers, []);
+});
+
+test('delete failure keeps the finalizer', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  h.cloud.fail('delete', 'transient');
+  h.store.set('n/s', { ...h.get(), metadata: { ...h.get().metadata, deletionTimestamp: new Date() } });
+  assert.equal((await h.run()).kind, 'retry');
+  assert.equal((await h.run()).kind, 'retry');
+  assert.deepEqual(h.get().metadata?.finalizers, [FINALIZER]);
+  assert.equal(
+    h.events.filter((e) => e.startsWith('Warning DeleteLoadBalancerFailed')).length,
+    1,
+    'aggregated, not repeated',
+  );
+  h.cloud.clearFailures();
+  assert.equal((await h.run()).kind, 'done');
+  assert.deepEqual(h.get().metadata?.finalizers, []);
+});
+
+test('no eligible nodes → UnAvailableLoadBalancer Warning, condition False, LB still ensured', async () => {
+  const h = harness({
+    nodes: [{ metadata: { name: 'x', labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } } }],
+  });
+  h.put(lbSpec);
+  await h.run();
+  assert.equal(h.cloud.lbs.size, 1);
+  assert.equal(h.get().status?.conditions?.[0]?.reason, 'NoEligibleNodes');
+  assert.ok(
+    h.events.some((e) =>
+      e.startsWith('Warning UnAvailableLoadBalancer: There are no available nodes for LoadBalancer'),
+    ),
+    h.events.join('\n'),
+  );
+});
+
+test('a waiting Service that stops being ours loses our condition, not its ingress', async () => {
+  const h = harness({ providerState: 'notReady' });
+  h.put(lbSpec);
+  await h.run();
+  assert.equal(h.get().status?.conditions?.[0]?.reason, 'ProviderNotReady');
+  h.store.set('n/s', { ...h.get(), spec: { ...lbSpec, loadBalancerClass: 'other.io/x' } });
+  h.order.length = 0;
+  await h.run();
+  assert.deepEqual(h.order, ['clear']);
+});

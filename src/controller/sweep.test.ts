@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Service } from '@kubernetes/client-node';
+import { indexProviders } from './classes.ts';
+import { isOrphan, wantedBy } from './sweep.ts';
+
+const classes = indexProviders([
+  { metadata: { name: 'p1' }, spec: { local: {} } },
+  { metadata: { name: 'p2' }, spec: { local: {}, default: true } },
+]);
+function svc(
+  uid: string,
+  spec: NonNullable<V1Service['spec']>,
+  meta: Partial<NonNullable<V1Service['metadata']>> = {},
+): V1Service {
+  return { metadata: { uid, name: uid, namespace: 'n', ...meta }, spec };
+}
+const ref = (uid: string) => ({
+  name: `lb-${uid}`,
+  ownership: { clusterName: 'c', serviceNamespace: 'n', serviceName: uid, serviceUID: uid },
+});
+
+test('what is an orphan', () => {
+  const wanted = wantedBy(
+    [
+      svc('a', { type: 'LoadBalancer', loadBalancerClass: 'cloudlb.dev/p1' }),
+      svc('b', { type: 'ClusterIP' }),
+      svc(
+        'c',
+        { type: 'ClusterIP' },
+        { finalizers: ['cloudlb.dev/load-balancer-cleanup'], annotations: { 'cloudlb.dev/provider': 'p1' } },
+      ),
+      svc('d', { type: 'LoadBalancer' }),
+      svc('e', { type: 'ClusterIP' }, { finalizers: ['cloudlb.dev/load-balancer-cleanup'] }),
+      svc('f', { type: 'LoadBalancer', loadBalancerClass: 'cloudlb.dev/p1' }, { deletionTimestamp: new Date() }),
+    ],
+    classes,
+  );
+  const cases: Array<[string, string, boolean]> = [
+    ['a', 'p1', false],
+    ['a', 'p2', true],
+    ['b', 'p1', true],
+    ['c', 'p1', false],
+    ['d', 'p2', false],
+    ['e', 'p2', false],
+    ['f', 'p1', true],
+    ['gone', 'p1', true],
+  ];
+  for (const [uid, provider, orphan] of cases)
+    assert.equal(isOrphan(ref(uid), provider, wanted), orphan, `${uid} on ${provider}`);
+});
