@@ -1,0 +1,29 @@
+// Registration of the local provider: type 'local', no credentials.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ProviderContext, ProviderDefinition } from '../../src/provider/registry.ts';
+import { LocalProvider } from './provider.ts';
+import { FileAllocationStore } from './store.ts';
+
+export { LOCAL_CAPABILITIES, LocalProvider, type LocalProviderOptions } from './provider.ts';
+export { FileAllocationStore, NoAllocationStore, type AllocationStore } from './store.ts';
+export { DEFAULT_ADDRESS_POOL, parseLocalSpec } from './config.ts';
+
+/**
+ * Where the address record lives: $CLOUDLB_LOCAL_STATE_DIR, else $XDG_STATE_HOME/cloud-lb-operator,
+ * else ~/.local/state/cloud-lb-operator; one file per cluster and provider object.
+ */
+export function defaultRecordPath(context: Pick<ProviderContext, 'clusterName' | 'providerName'>): string {
+  const dir =
+    process.env['CLOUDLB_LOCAL_STATE_DIR'] ??
+    join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'cloud-lb-operator');
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(dir, `local-${safe(context.clusterName)}-${safe(context.providerName)}.json`);
+}
+
+export const localProvider: ProviderDefinition = {
+  type: 'local',
+  requiredSecretKeys: [],
+  create: (spec, context) =>
+    new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) }),
+};

@@ -1,0 +1,179 @@
+// The pure step: DesiredLoadBalancer + allocated address → what proxies should exist, and how
+// that differs from what is running. Sockets are applied elsewhere (provider.ts).
+import { isIPv4 } from 'node:net';
+import type { DesiredLoadBalancer, HealthCheck, Listener, Target } from '../../src/provider/contract.ts';
+import { PermanentError } from '../../src/provider/errors/index.ts';
+
+/** How one backend's health is probed. Identical probes are shared (see probeId). */
+export type Probe =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'udp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'http'; readonly host: string; readonly port: number; readonly path: string };
+
+export interface Backend {
+  readonly nodeName: string;
+  readonly host: string;
+  readonly port: number;
+  readonly probe: Probe;
+}
+
+/** The protocols this provider carries. Node.js has no SCTP sockets, so SCTP is never planned. */
+export type ProxyProtocol = 'TCP' | 'UDP';
+
+export interface ListenerPlan {
+  readonly protocol: ProxyProtocol;
+  readonly port: number;
+  /** Sorted by node name; round-robin walks them in this order. */
+  readonly backends: readonly Backend[];
+}
+
+export interface ProxyPlan {
+  readonly address: string;
+  /** Sorted by port, then protocol. */
+  readonly listeners: readonly ListenerPlan[];
+  /** Sorted, deduplicated; empty = anyone may connect. */
+  readonly sourceRanges: readonly string[];
+}
+
+export function probeId(probe: Probe): string {
+  const base = `${probe.kind}://${hostPort(probe.host, probe.port)}`;
+  return probe.kind === 'http' ? `${base}${probe.path}` : base;
+}
+
+export function listenerKey(listener: { readonly protocol: string; readonly port: number }): string {
+  return `${listener.port}/${listener.protocol}`;
+}
+
+export function hostPort(host: string, port: number): string {
+  return isIPv4(host) ? `${host}:${port}` : `[${host}]:${port}`;
+}
+
+/**
+ * The address the proxy dials for a node: its InternalIP, else its ExternalIP (IPv4 first, since
+ * the listeners are IPv4). Undefined when the node has neither: it cannot be a backend.
+ */
+export function targetHost(target: Target): string | undefined {
+  for (const type of ['InternalIP', 'ExternalIP'] as const) {
+    const addresses = target.addresses.filter((a) => a.type === type).map((a) => a.address);
+    const chosen = addresses.find((a) => isIPv4(a)) ?? addresses[0];
+    if (chosen !== undefined) return chosen;
+  }
+  return undefined;
+}
+
+export function planProxies(lb: DesiredLoadBalancer, address: string): ProxyPlan {
+  const nodes = [...lb.targets]
+    .sort((a, b) => a.nodeName.localeCompare(b.nodeName))
+    .flatMap((target) => {
+      const host = targetHost(target);
+      return host === undefined ? [] : [{ nodeName: target.nodeName, host }];
+    });
+  const listeners = [...lb.listeners]
+    .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
+    .map((listener): ListenerPlan => {
+      const protocol = proxyProtocol(listener);
+      if (listener.nodePort === 0) {
+        throw new PermanentError(
+          `port ${listenerKey(listener)} has no node port; the local provider forwards to node ports, so spec.allocateLoadBalancerNodePorts must not be false`,
+          { field: 'spec.allocateLoadBalancerNodePorts' },
+        );
+      }
+      const backends = nodes.map(({ nodeName, host }) => ({
+        nodeName,
+        host,
+        port: listener.nodePort,
+        probe: probeFor(lb.healthCheck, protocol, host, listener.nodePort),
+      }));
+      return { protocol, port: listener.port, backends };
+    });
+  return { address, listeners, sourceRanges: [...new Set(lb.sourceRanges)].sort() };
+}
+
+function proxyProtocol(listener: Listener): ProxyProtocol {
+  if (listener.protocol === 'TCP' || listener.protocol === 'UDP') return listener.protocol;
+  // The controller removes listeners the capabilities exclude; reaching here is a controller bug
+  // or a hand-built DesiredLoadBalancer, and retrying would not help.
+  throw new PermanentError(`port ${listenerKey(listener)}: the local provider carries TCP and UDP only`, {
+    field: 'spec.ports',
+  });
+}
+
+function probeFor(check: HealthCheck, protocol: ProxyProtocol, host: string, nodePort: number): Probe {
+  if (check.kind === 'HTTP') return { kind: 'http', host, port: check.port, path: check.path };
+  return protocol === 'TCP' ? { kind: 'tcp', host, port: nodePort } : { kind: 'udp', host, port: nodePort };
+}
+
+export interface PlanDiff {
+  /** The address changed: everything is closed and reopened. */
+  readonly readdress: boolean;
+  readonly open: readonly ListenerPlan[];
+  readonly close: readonly ListenerPlan[];
+  /** Listeners that stay open with a different backend set. */
+  readonly retarget: readonly ListenerPlan[];
+  readonly sourceRangesChanged: boolean;
+}
+
+export function diffPlans(current: ProxyPlan | undefined, next: ProxyPlan): PlanDiff {
+  if (current === undefined || current.address !== next.address) {
+    return {
+      readdress: current !== undefined,
+      open: next.listeners,
+      close: current?.listeners ?? [],
+      retarget: [],
+      sourceRangesChanged: current !== undefined && !sameStrings(current.sourceRanges, next.sourceRanges),
+    };
+  }
+  const before = new Map(current.listeners.map((l) => [listenerKey(l), l]));
+  const after = new Map(next.listeners.map((l) => [listenerKey(l), l]));
+  const open = next.listeners.filter((l) => !before.has(listenerKey(l)));
+  const close = current.listeners.filter((l) => !after.has(listenerKey(l)));
+  const retarget = next.listeners.filter((l) => {
+    const old = before.get(listenerKey(l));
+    return old !== undefined && !sameBackends(old.backends, l.backends);
+  });
+  return {
+    readdress: false,
+    open,
+    close,
+    retarget,
+    sourceRangesChanged: !sameStrings(current.sourceRanges, next.sourceRanges),
+  };
+}
+
+export function isNoop(diff: PlanDiff): boolean {
+  return (
+    !diff.readdress &&
+    diff.open.length === 0 &&
+    diff.close.length === 0 &&
+    diff.retarget.length === 0 &&
+    !diff.sourceRangesChanged
+  );
+}
+
+function sameBackends(a: readonly Backend[], b: readonly Backend[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i];
+      return (
+        y !== undefined &&
+        x.nodeName === y.nodeName &&
+        x.host === y.host &&
+        x.port === y.port &&
+        probeId(x.probe) === probeId(y.probe)
+      );
+    })
+  );
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** One line for events and logs: `127.77.0.12: 53/UDP, 80/TCP → 2 nodes`. */
+export function summarizePlan(plan: ProxyPlan): string {
+  const ports = plan.listeners.map(listenerKey).join(', ');
+  const nodes = new Set(plan.listeners.flatMap((l) => l.backends.map((b) => b.nodeName))).size;
+  const ranges = plan.sourceRanges.length > 0 ? `, allowing only ${plan.sourceRanges.join(', ')}` : '';
+  return `local proxy on ${plan.address} with listeners ${ports} to ${nodes} node${nodes === 1 ? '' : 's'}${ranges}`;
+}

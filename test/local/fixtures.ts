@@ -1,0 +1,214 @@
+// Small real parts for the local provider's data-path tests: echo servers standing in for nodes'
+// node ports, clients that send through the load-balancer address, and a provider factory.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
+import { FileAllocationStore, LocalProvider } from '../../providers/local/index.ts';
+
+/** A node's node port: answers every TCP chunk and UDP datagram with `<name>:<payload>`. */
+export class EchoNode {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  #tcp: Server | undefined;
+  #udp: UdpSocket | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(name: string, host: string, port: number) {
+    this.name = name;
+    this.host = host;
+    this.port = port;
+  }
+
+  get running(): boolean {
+    return this.#tcp !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const tcp = createServer((socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      socket.on('data', (chunk) => socket.write(`${this.name}:${chunk.toString()}`));
+    });
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen({ host: this.host, port: this.port, exclusive: true }, () => resolve());
+    });
+    const udp = createSocket('udp4');
+    udp.on('message', (message, from) => {
+      if (message.length > 0) udp.send(`${this.name}:${message.toString()}`, from.port, from.address);
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address: this.host, port: this.port, exclusive: true }, () => resolve());
+    });
+    this.#tcp = tcp;
+    this.#udp = udp;
+  }
+
+  async stop(): Promise<void> {
+    const tcp = this.#tcp;
+    const udp = this.#udp;
+    this.#tcp = undefined;
+    this.#udp = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
+  }
+
+  target(): Target {
+    return { nodeName: this.name, addresses: [{ type: 'InternalIP', address: this.host }], labels: {} };
+  }
+}
+
+/** A port free for TCP and UDP on every host (nodes share a node port, as with kube-proxy). */
+export async function commonPort(hosts: readonly string[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    const free = await Promise.all(hosts.flatMap((h) => [portIsFree(h, port, 'TCP'), portIsFree(h, port, 'UDP')]));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error('no common free port');
+}
+
+export async function startNodes(names: readonly string[], hosts: readonly string[]): Promise<EchoNode[]> {
+  const port = await commonPort(hosts);
+  const nodes = names.map((name, i) => new EchoNode(name, hosts[i] ?? '127.0.0.1', port));
+  for (const node of nodes) await node.start();
+  return nodes;
+}
+
+export async function portIsFree(host: string, port: number, protocol: 'TCP' | 'UDP'): Promise<boolean> {
+  if (protocol === 'TCP') {
+    const server = createServer();
+    return new Promise((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+    });
+  }
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
+  });
+}
+
+/** One TCP request: sends `text`, resolves with the first reply; rejects on reset or timeout. */
+export function tcpRequest(
+  host: string,
+  port: number,
+  text: string,
+  options: { localAddress?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no TCP reply from ${host}:${port}`));
+    }, options.timeoutMs ?? 3000);
+    socket.once('connect', () => socket.write(text));
+    socket.once('data', (chunk) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(chunk.toString());
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`connection to ${host}:${port} closed without a reply`));
+    });
+  });
+}
+
+/** One UDP exchange from a fresh socket (a new client session each time). */
+export function udpRequest(
+  host: string,
+  port: number,
+  text: string,
+  options: { localAddress?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    const finish = (result: () => void): void => {
+      clearTimeout(timer);
+      socket.close();
+      result();
+    };
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no UDP reply from ${host}:${port}`))),
+      options.timeoutMs ?? 1500,
+    );
+    socket.once('message', (message) => finish(() => resolve(message.toString())));
+    socket.once('error', (error) => finish(() => reject(error)));
+    socket.bind({ address: options.localAddress ?? '127.0.0.1', port: 0 }, () => socket.send(text, port, host));
+  });
+}
+
+export interface TestProvider {
+  readonly provider: LocalProvider;
+  readonly calls: string[];
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export function makeProvider(
+  spec: Record<string, unknown>,
+  recordDir: string,
+  options: { udpIdleMs?: number; clusterName?: string } = {},
+): TestProvider {
+  const calls: string[] = [];
+  const context = {
+    providerName: 'local-test',
+    clusterName: options.clusterName ?? 'test',
+    credentials: undefined,
+    log: silentLog,
+    countCall: (operation: string) => calls.push(operation),
+  };
+  const provider = new LocalProvider(spec, context, {
+    store: new FileAllocationStore(join(recordDir, 'record.json'), silentLog),
+    ...(options.udpIdleMs === undefined ? {} : { udpIdleMs: options.udpIdleMs }),
+  });
+  return { provider, calls };
+}
+
+export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'cloudlb-local-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export function desired(
+  name: string,
+  nodes: readonly EchoNode[],
+  listeners: readonly Listener[],
+  overrides: Partial<DesiredLoadBalancer> = {},
+): DesiredLoadBalancer {
+  return {
+    name,
+    ownership: { clusterName: 'test', serviceNamespace: 'default', serviceName: name, serviceUID: `uid-${name}` },
+    scheme: 'External',
+    listeners,
+    targets: nodes.map((n) => n.target()),
+    healthCheck: { kind: 'TrafficPort' },
+    sourceRanges: [],
+    annotations: {},
+    ...overrides,
+  };
+}
+
+/** A /28 pool in 127.0.0.0/8 that other test files do not use. */
+export function testPool(third: number): string {
+  return `127.78.${third}.0/28`;
+}
+
+export const signal = (): AbortSignal => AbortSignal.timeout(10_000);
