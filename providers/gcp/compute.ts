@@ -1,0 +1,252 @@
+// The narrow seam to @google-cloud/compute: the few clients the provider needs, one rate limit
+// for the provider, retries with jitter on throttling and 5xx, a count of every API call, and
+// operations waited on and their errors classified.
+import {
+  AddressesClient,
+  FirewallsClient,
+  ForwardingRulesClient,
+  GlobalOperationsClient,
+  InstanceGroupsClient,
+  RegionBackendServicesClient,
+  RegionHealthChecksClient,
+  RegionOperationsClient,
+  ZoneOperationsClient,
+  type protos,
+} from '@google-cloud/compute';
+import type { AuthClient } from 'google-auth-library';
+import pRetry from 'p-retry';
+import pThrottle from 'p-throttle';
+import type { Logger } from 'pino';
+import { PermanentError, ProviderError, RetryAfterError } from '../../src/provider/errors/index.ts';
+import { classifyApiError, classifyOperationError, KIND_CODES, type ErrorKind } from './classify.ts';
+import type { GcpConfig } from './spec.ts';
+
+type Operation = protos.google.cloud.compute.v1.IOperation;
+/** What every mutating method resolves to: the LROperation wrapper with the raw Operation. */
+type Started = readonly [{ readonly latestResponse?: unknown; readonly name?: string | null }, ...unknown[]];
+
+export type OperationScope =
+  { readonly kind: 'region' } | { readonly kind: 'zone'; readonly zone: string } | { readonly kind: 'global' };
+
+/** Options that make the client do one HTTP request per call: our retry and paging are in charge. */
+export interface CallOpts {
+  readonly retry: null;
+  readonly timeout: number;
+  readonly autoPaginate: false;
+  readonly maxResults?: number;
+}
+const CALL_OPTIONS: CallOpts = { retry: null, timeout: 60_000, autoPaginate: false };
+const OPERATION_DEADLINE_MS = 5 * 60_000;
+
+export interface ComputeDeps {
+  readonly authClient: AuthClient | undefined;
+  readonly countCall: (operation: string) => void;
+  readonly log: Logger;
+  /** Retry budget per call; tests lower the delays. */
+  readonly retry?: { readonly retries: number; readonly minTimeout: number; readonly maxTimeout: number };
+}
+
+export function errorKind(error: unknown): ErrorKind | undefined {
+  if (error instanceof ProviderError) {
+    const entry = Object.entries(KIND_CODES).find(([, code]) => code === error.code);
+    return entry?.[0] as ErrorKind | undefined;
+  }
+  return undefined;
+}
+
+function translate(operation: string, target: string, kind: ErrorKind, cause: unknown, detail: string): Error {
+  const message = `${operation} ${target}: ${detail}`;
+  if (kind === 'invalid') return new PermanentError(`Compute Engine rejected ${message}`, { cause });
+  return new ProviderError(message, { operation, code: KIND_CODES[kind], cause });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class ComputeApi {
+  readonly config: GcpConfig;
+  readonly addresses: AddressesClient;
+  readonly forwardingRules: ForwardingRulesClient;
+  readonly healthChecks: RegionHealthChecksClient;
+  readonly backendServices: RegionBackendServicesClient;
+  readonly firewalls: FirewallsClient;
+  readonly instanceGroups: InstanceGroupsClient;
+  readonly #regionOperations: RegionOperationsClient;
+  readonly #zoneOperations: ZoneOperationsClient;
+  readonly #globalOperations: GlobalOperationsClient;
+  readonly #deps: ComputeDeps;
+  readonly #throttled: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  constructor(config: GcpConfig, deps: ComputeDeps) {
+    this.config = config;
+    this.#deps = deps;
+    const options = {
+      ...(config.endpoint ?? {}),
+      ...(deps.authClient ? { authClient: deps.authClient } : {}),
+    };
+    this.addresses = new AddressesClient(options);
+    this.forwardingRules = new ForwardingRulesClient(options);
+    this.healthChecks = new RegionHealthChecksClient(options);
+    this.backendServices = new RegionBackendServicesClient(options);
+    this.firewalls = new FirewallsClient(options);
+    this.instanceGroups = new InstanceGroupsClient(options);
+    this.#regionOperations = new RegionOperationsClient(options);
+    this.#zoneOperations = new ZoneOperationsClient(options);
+    this.#globalOperations = new GlobalOperationsClient(options);
+    // Token bucket of `burst` calls refilled at `qps`: one limit for the whole provider.
+    const throttle = pThrottle({
+      limit: config.burst,
+      interval: Math.max(1, Math.round((config.burst / config.qps) * 1000)),
+    });
+    const run = throttle(async (fn: () => Promise<unknown>) => fn());
+    this.#throttled = run as <T>(fn: () => Promise<T>) => Promise<T>;
+  }
+
+  /** One API call: rate-limited, counted, retried on throttling/5xx/network errors with jittered backoff. */
+  async call<T>(
+    operation: string,
+    target: string,
+    fn: (options: CallOpts) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const retry = this.#deps.retry ?? { retries: 5, minTimeout: 250, maxTimeout: 8_000 };
+    try {
+      return await pRetry(
+        () =>
+          this.#throttled(async () => {
+            signal.throwIfAborted();
+            this.#deps.countCall(`compute:${operation}`);
+            return fn(CALL_OPTIONS);
+          }),
+        {
+          ...retry,
+          factor: 2,
+          randomize: true,
+          signal,
+          shouldRetry: ({ error }) => classifyApiError(error) === 'retryable',
+          onFailedAttempt: ({ error, attemptNumber }) => {
+            this.#deps.log.debug(
+              { operation, target, attemptNumber, code: (error as { code?: unknown }).code },
+              'compute call failed',
+            );
+          },
+        },
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw translate(operation, target, classifyApiError(error), error, messageOf(error));
+    }
+  }
+
+  /** A get: undefined when the resource does not exist (and only then). */
+  async read<T>(
+    operation: string,
+    target: string,
+    fn: (options: CallOpts) => Promise<readonly [T, ...unknown[]]>,
+    signal: AbortSignal,
+  ): Promise<T | undefined> {
+    try {
+      const [value] = await this.call(operation, target, fn, signal);
+      return value;
+    } catch (error) {
+      if (errorKind(error) === 'notFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every page of a list, one counted call per page. */
+  async list<T, R>(
+    operation: string,
+    request: NoInfer<R>,
+    fn: (request: R, options: CallOpts) => Promise<readonly [T[], R | null | undefined, ...unknown[]]>,
+    signal: AbortSignal,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let next: R | null | undefined = request;
+    while (next) {
+      const page: R = next;
+      const [got, following] = await this.call(operation, 'list', (options) => fn(page, options), signal);
+      items.push(...got);
+      next = following;
+    }
+    return items;
+  }
+
+  /** A mutating call and its operation, waited on until DONE; the operation's error is classified. */
+  async mutate(
+    operation: string,
+    target: string,
+    scope: OperationScope,
+    fn: (options: CallOpts) => Promise<Started>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const [started] = await this.call(operation, target, fn, signal);
+    let current = (started.latestResponse ?? {}) as Operation;
+    const name = current.name ?? started.name ?? '';
+    const deadline = Date.now() + OPERATION_DEADLINE_MS;
+    while (current.status !== 'DONE') {
+      if (Date.now() > deadline) {
+        throw new RetryAfterError(
+          `${operation} ${target}: operation ${name} still ${current.status ?? 'PENDING'}`,
+          15_000,
+        );
+      }
+      current = await this.#wait(scope, name, signal);
+    }
+    const first = current.error?.errors?.[0];
+    if (first) {
+      const kind = classifyOperationError(first.code);
+      throw translate(operation, target, kind, current, `${first.code ?? 'ERROR'}: ${first.message ?? ''}`);
+    }
+  }
+
+  async #wait(scope: OperationScope, operation: string, signal: AbortSignal): Promise<Operation> {
+    const { project, region } = this.config;
+    switch (scope.kind) {
+      case 'region':
+        return (
+          await this.call(
+            'regionOperations.wait',
+            operation,
+            (o) => this.#regionOperations.wait({ project, region, operation }, o),
+            signal,
+          )
+        )[0];
+      case 'zone':
+        return (
+          await this.call(
+            'zoneOperations.wait',
+            operation,
+            (o) => this.#zoneOperations.wait({ project, zone: scope.zone, operation }, o),
+            signal,
+          )
+        )[0];
+      case 'global':
+        return (
+          await this.call(
+            'globalOperations.wait',
+            operation,
+            (o) => this.#globalOperations.wait({ project, operation }, o),
+            signal,
+          )
+        )[0];
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(
+      [
+        this.addresses,
+        this.forwardingRules,
+        this.healthChecks,
+        this.backendServices,
+        this.firewalls,
+        this.instanceGroups,
+        this.#regionOperations,
+        this.#zoneOperations,
+        this.#globalOperations,
+      ].map((c) => c.close()),
+    );
+  }
+}

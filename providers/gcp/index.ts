@@ -1,0 +1,43 @@
+// The GCP provider's registration: type 'gcp', Secret key key.json (optional Secret: without
+// one, application default credentials / Workload Identity).
+import { JWT, PassThroughClient, type AuthClient } from 'google-auth-library';
+import type { ProviderDefinition } from '../../src/provider/registry.ts';
+import { ComputeApi } from './compute.ts';
+import { GcpProvider } from './provider.ts';
+import { parseKey, parseSpec } from './spec.ts';
+
+export { GcpProvider, GCP_CAPABILITIES } from './provider.ts';
+
+const COMPUTE_SCOPE = 'https://www.googleapis.com/auth/compute';
+
+/** A JWT client that signs its own access tokens (self-signed JWT): no call to a token endpoint. */
+export function jwtFromKey(keyJson: string): AuthClient {
+  const key = parseKey(keyJson);
+  const client = new JWT({
+    email: key.clientEmail,
+    key: key.privateKey,
+    scopes: [COMPUTE_SCOPE],
+    ...(key.privateKeyId ? { keyId: key.privateKeyId } : {}),
+  });
+  client.useJWTAccessWithScope = true;
+  return client;
+}
+
+export const gcpProvider: ProviderDefinition = {
+  type: 'gcp',
+  requiredSecretKeys: ['key.json'],
+  create(spec, context) {
+    const config = parseSpec(spec);
+    const keyJson = context.credentials?.['key.json'];
+    // Plain-HTTP endpoints (the GCE fake, a local proxy) get no credentials at all: a token is
+    // never sent in clear text, and no application-default lookup is attempted.
+    const plainHttp = config.endpoint?.protocol === 'http';
+    const authClient = keyJson !== undefined ? jwtFromKey(keyJson) : plainHttp ? new PassThroughClient() : undefined;
+    const api = new ComputeApi(config, {
+      authClient,
+      countCall: context.countCall,
+      log: context.log.child({ provider: context.providerName }),
+    });
+    return new GcpProvider(api, context);
+  },
+};

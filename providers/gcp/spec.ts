@@ -1,0 +1,115 @@
+// spec.gcp and the Secret's key.json, parsed once into typed values. Errors name the field and
+// never echo a credential.
+import { z } from 'zod';
+import { PermanentError } from '../../src/provider/errors/index.ts';
+
+const specSchema = z.object({
+  project: z
+    .string()
+    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a project ID: 6-30 of [a-z0-9-], starting with a letter'),
+  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'must be a region such as europe-west1'),
+  network: z.string().min(1).optional(),
+  subnetwork: z.string().min(1).optional(),
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host[:port]')
+    .optional(),
+  rateLimit: z
+    .object({
+      qps: z.number().min(0.1).default(10),
+      burst: z.number().int().min(1).default(20),
+    })
+    .optional(),
+});
+
+export interface Endpoint {
+  readonly apiEndpoint: string;
+  readonly port: number;
+  readonly protocol: 'http' | 'https';
+}
+
+export interface GcpConfig {
+  readonly project: string;
+  readonly region: string;
+  /** Partial URL: projects/P/global/networks/N. */
+  readonly network: string;
+  /** Partial URL: projects/P/regions/R/subnetworks/S, when given. */
+  readonly subnetwork: string | undefined;
+  readonly endpoint: Endpoint | undefined;
+  readonly qps: number;
+  readonly burst: number;
+}
+
+export function parseEndpoint(text: string): Endpoint {
+  const url = new URL(text);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    apiEndpoint: url.hostname,
+    port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port),
+    protocol,
+  };
+}
+
+export function parseSpec(raw: unknown): GcpConfig {
+  const result = specSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    const field = path === '' ? 'spec.gcp' : `spec.gcp.${path}`;
+    throw new PermanentError(`${field}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  const s = result.data;
+  const network = s.network ?? 'default';
+  return {
+    project: s.project,
+    region: s.region,
+    network: network.includes('/')
+      ? network.slice(Math.max(0, network.indexOf('projects/')))
+      : `projects/${s.project}/global/networks/${network}`,
+    subnetwork:
+      s.subnetwork === undefined
+        ? undefined
+        : s.subnetwork.includes('/')
+          ? s.subnetwork.slice(Math.max(0, s.subnetwork.indexOf('projects/')))
+          : `projects/${s.project}/regions/${s.region}/subnetworks/${s.subnetwork}`,
+    endpoint: s.endpoint === undefined ? undefined : parseEndpoint(s.endpoint),
+    qps: s.rateLimit?.qps ?? 10,
+    burst: s.rateLimit?.burst ?? 20,
+  };
+}
+
+const keySchema = z.object({
+  type: z.literal('service_account'),
+  client_email: z.string().min(3),
+  private_key: z.string().includes('PRIVATE KEY'),
+  private_key_id: z.string().optional(),
+});
+
+export interface ServiceAccountKey {
+  readonly clientEmail: string;
+  readonly privateKey: string;
+  readonly privateKeyId: string | undefined;
+}
+
+/** Parses key.json; the error says which field is wrong, never what the file contains. */
+export function parseKey(text: string): ServiceAccountKey {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new PermanentError('key.json in the credentials Secret is not valid JSON', { field: 'key.json' });
+  }
+  const result = keySchema.safeParse(json);
+  if (!result.success) {
+    const path = result.error.issues[0]?.path.join('.') ?? '';
+    throw new PermanentError(
+      `key.json in the credentials Secret is not a service-account key: field '${path}' is missing or malformed`,
+      { field: `key.json:${path}` },
+    );
+  }
+  return {
+    clientEmail: result.data.client_email,
+    privateKey: result.data.private_key,
+    privateKeyId: result.data.private_key_id,
+  };
+}
