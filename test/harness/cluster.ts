@@ -60,13 +60,37 @@ export async function testNamespace(cluster: TestCluster, prefix = 'test'): Prom
   return name;
 }
 
-/** Deletes the namespaces this process made. Called by test files in an `after` hook, or on exit. */
+/**
+ * Deletes the namespaces this process made, called by test files in an `after` hook. The test
+ * control plane has no kube-controller-manager, so a deleted namespace never empties itself: the
+ * Services a test left behind (with finalizers of an operator that has stopped) would stay, and
+ * the next test file's operator would see them. So they are stripped of finalizers and deleted first.
+ */
 export async function deleteTestNamespaces(): Promise<void> {
   if (shared === undefined) return;
   const cluster = await shared;
   await Promise.allSettled(
     [...namespaces].map(async (name) => {
       namespaces.delete(name);
+      const services = await cluster.core.listNamespacedService({ namespace: name });
+      await Promise.allSettled(
+        services.items.map(async (service) => {
+          const serviceName = service.metadata?.name ?? '';
+          if ((service.metadata?.finalizers ?? []).length > 0) {
+            await cluster.kubectl([
+              '-n',
+              name,
+              'patch',
+              'service',
+              serviceName,
+              '--type=merge',
+              '-p',
+              '{"metadata":{"finalizers":null}}',
+            ]);
+          }
+          await cluster.core.deleteNamespacedService({ name: serviceName, namespace: name });
+        }),
+      );
       await cluster.core.deleteNamespace({ name });
     }),
   );
