@@ -40,13 +40,31 @@ import {
   type SecurityGroup,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import { PermanentError } from '../../src/provider/errors/index.ts';
+import { Batcher } from './batcher.ts';
 import type { AwsCaller } from './call.ts';
 import type { AwsClients } from './clients.ts';
 import { errorCode, isNotFound } from './aws-errors.ts';
 import type { PlannedHealthCheck, PlannedListener, PlannedTarget, PlannedTargetGroup } from './plan.ts';
-import { tagMap, toTagList } from './tags.ts';
+import { clusterTagKey, MANAGED_BY_KEY, MANAGED_BY_VALUE, SERVICE_UID_KEY, tagMap, toTagList } from './tags.ts';
 
 export const DESCRIBE_BATCH = 20;
+
+/** How long a Describe request waits for others to share its call (see batcher.ts). */
+export const BATCH_WINDOW_MS = 5;
+
+export interface ApiOptions {
+  /**
+   * Coalesce concurrent DescribeLoadBalancers (names), DescribeTags (ARNs) and DescribeSecurityGroups
+   * (Service UIDs) across Services; false: one call each (the bench's "before").
+   */
+  readonly batching?: { readonly windowMs: number } | false;
+}
+
+/** AWS fails a whole Describe when one name or ARN is unknown or invalid: re-ask per Service then. */
+function perCallerOnError(error: unknown): boolean {
+  return error instanceof PermanentError || isNotFound(error);
+}
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -71,9 +89,31 @@ export class AwsApi {
   readonly #clients: AwsClients;
   readonly #caller: AwsCaller;
 
-  constructor(clients: AwsClients, caller: AwsCaller) {
+  readonly #lbByName: Batcher<string, LoadBalancer[]> | undefined;
+  readonly #tags: Batcher<string, Record<string, string>> | undefined;
+  readonly #batching: { readonly windowMs: number } | false;
+  /** Per cluster name (one in practice): Service UID → its security groups. */
+  readonly #groupsByUID = new Map<string, Batcher<string, SecurityGroup[]>>();
+
+  constructor(clients: AwsClients, caller: AwsCaller, options: ApiOptions = {}) {
     this.#clients = clients;
     this.#caller = caller;
+    const batching = options.batching ?? { windowMs: BATCH_WINDOW_MS };
+    this.#batching = batching;
+    if (batching !== false) {
+      this.#lbByName = new Batcher({
+        maxKeys: DESCRIBE_BATCH,
+        windowMs: batching.windowMs,
+        fetch: (names, signal) => this.#describeLoadBalancers(names, signal),
+        perCallerOnError,
+      });
+      this.#tags = new Batcher({
+        maxKeys: DESCRIBE_BATCH,
+        windowMs: batching.windowMs,
+        fetch: (arns, signal) => this.#describeTags(arns, signal),
+        perCallerOnError,
+      });
+    }
   }
 
   #elb<T>(
@@ -100,13 +140,28 @@ export class AwsApi {
 
   /** Network load balancers with this name; moto may hold several, AWS at most one. */
   async loadBalancersByName(name: string, signal: AbortSignal): Promise<LoadBalancer[]> {
+    const found = this.#lbByName
+      ? await this.#lbByName.load([name], signal)
+      : await this.#describeLoadBalancers([name], signal);
+    return found.get(name) ?? [];
+  }
+
+  /** One DescribeLoadBalancers for up to 20 names; a lone unknown name is an empty answer. */
+  async #describeLoadBalancers(names: readonly string[], signal: AbortSignal): Promise<Map<string, LoadBalancer[]>> {
+    const byName = new Map<string, LoadBalancer[]>();
     try {
       const out = await this.#elb('DescribeLoadBalancers', signal, (c, o) =>
-        c.send(new DescribeLoadBalancersCommand({ Names: [name] }), o),
+        c.send(new DescribeLoadBalancersCommand({ Names: [...names] }), o),
       );
-      return (out.LoadBalancers ?? []).filter((lb) => lb.Type === 'network' && lb.LoadBalancerName === name);
+      for (const lb of out.LoadBalancers ?? []) {
+        if (lb.Type !== 'network' || lb.LoadBalancerName === undefined || !names.includes(lb.LoadBalancerName))
+          continue;
+        byName.set(lb.LoadBalancerName, [...(byName.get(lb.LoadBalancerName) ?? []), lb]);
+      }
+      return byName;
     } catch (error) {
-      if (isNotFound(error)) return [];
+      // With several names AWS does not say which one is unknown: the batcher asks per Service.
+      if (isNotFound(error) && names.length === 1) return byName;
       throw error;
     }
   }
@@ -204,12 +259,19 @@ export class AwsApi {
   async tagsOf(arns: readonly string[], signal: AbortSignal): Promise<Map<string, Record<string, string>>> {
     const result = new Map<string, Record<string, string>>();
     for (const batch of chunks(arns, DESCRIBE_BATCH)) {
-      const out = await this.#elb('DescribeTags', signal, (c, o) =>
-        c.send(new DescribeTagsCommand({ ResourceArns: batch }), o),
-      );
-      for (const d of out.TagDescriptions ?? [])
-        if (d.ResourceArn !== undefined) result.set(d.ResourceArn, tagMap(d.Tags));
+      const found = this.#tags ? await this.#tags.load(batch, signal) : await this.#describeTags(batch, signal);
+      for (const [arn, tags] of found) result.set(arn, tags);
     }
+    return result;
+  }
+
+  async #describeTags(arns: readonly string[], signal: AbortSignal): Promise<Map<string, Record<string, string>>> {
+    const out = await this.#elb('DescribeTags', signal, (c, o) =>
+      c.send(new DescribeTagsCommand({ ResourceArns: [...arns] }), o),
+    );
+    const result = new Map<string, Record<string, string>>();
+    for (const d of out.TagDescriptions ?? [])
+      if (d.ResourceArn !== undefined) result.set(d.ResourceArn, tagMap(d.Tags));
     return result;
   }
 
@@ -438,6 +500,45 @@ export class AwsApi {
       token = out.NextToken;
     } while (token !== undefined && token !== '');
     return all;
+  }
+
+  /** Security groups tagged as owned by this cluster for the Service with this UID. */
+  async ownedSecurityGroups(clusterName: string, serviceUID: string, signal: AbortSignal): Promise<SecurityGroup[]> {
+    if (this.#batching === false)
+      return (await this.#securityGroupsOf(clusterName, [serviceUID], signal)).get(serviceUID) ?? [];
+    let batcher = this.#groupsByUID.get(clusterName);
+    if (batcher === undefined) {
+      batcher = new Batcher({
+        maxKeys: DESCRIBE_BATCH,
+        windowMs: this.#batching.windowMs,
+        fetch: (uids, s) => this.#securityGroupsOf(clusterName, uids, s),
+        perCallerOnError,
+      });
+      this.#groupsByUID.set(clusterName, batcher);
+    }
+    return (await batcher.load([serviceUID], signal)).get(serviceUID) ?? [];
+  }
+
+  /** One DescribeSecurityGroups (and its pages) for several Services, filtered by their UID tags. */
+  async #securityGroupsOf(
+    clusterName: string,
+    uids: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Map<string, SecurityGroup[]>> {
+    const groups = await this.securityGroups(
+      [
+        { Name: `tag:${SERVICE_UID_KEY}`, Values: [...uids] },
+        { Name: `tag:${clusterTagKey(clusterName)}`, Values: ['owned'] },
+        { Name: `tag:${MANAGED_BY_KEY}`, Values: [MANAGED_BY_VALUE] },
+      ],
+      signal,
+    );
+    const byUID = new Map<string, SecurityGroup[]>();
+    for (const g of groups) {
+      const uid = tagMap(g.Tags)[SERVICE_UID_KEY];
+      if (uid !== undefined) byUID.set(uid, [...(byUID.get(uid) ?? []), g]);
+    }
+    return byUID;
   }
 
   async securityGroups(filters: Filter[], signal: AbortSignal): Promise<SecurityGroup[]> {

@@ -10,6 +10,8 @@ export interface AwsContext {
   readonly log: Logger;
   /** Subnets discovered by tag, per scheme, with the time they were read (a cheap cache, per instance). */
   readonly discoveredSubnets: Map<string, { subnets: string[]; vpcID: string; at: number }>;
+  /** Discoveries under way, per scheme, shared by the Services that miss the cache together. */
+  readonly discoveringSubnets: Map<string, Promise<{ subnets: string[]; vpcID: string }>>;
   /** Service UID → NLB name, learned in ensure, so delete finds NLBs with a custom name without a scan. */
   readonly nlbNames: Map<string, string>;
 }

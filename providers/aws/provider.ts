@@ -8,7 +8,7 @@ import type {
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations } from './annotations.ts';
-import { AwsApi } from './api.ts';
+import { AwsApi, type ApiOptions } from './api.ts';
 import { AwsCaller, type RetryPolicy } from './call.ts';
 import { createClients, credentialsFromSecret, type AwsClients } from './clients.ts';
 import type { AwsContext } from './context.ts';
@@ -31,6 +31,7 @@ export const AWS_CAPABILITIES: Capabilities = {
 export interface AwsProviderOverrides {
   readonly clients?: AwsClients;
   readonly retry?: RetryPolicy;
+  readonly batching?: ApiOptions['batching'];
 }
 
 export class AwsProvider implements LoadBalancerProvider {
@@ -48,11 +49,12 @@ export class AwsProvider implements LoadBalancerProvider {
       ...(overrides.retry !== undefined && { retry: overrides.retry }),
     });
     this.#ctx = {
-      api: new AwsApi(this.#clients, caller),
+      api: new AwsApi(this.#clients, caller, overrides.batching === undefined ? {} : { batching: overrides.batching }),
       spec: parsed,
       clusterName: context.clusterName,
       log: context.log.child({ provider: context.providerName, type: 'aws' }),
       discoveredSubnets: new Map(),
+      discoveringSubnets: new Map(),
       nlbNames: new Map(),
     };
   }

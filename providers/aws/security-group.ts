@@ -7,31 +7,15 @@ import { errorCode, isStillInUse } from './aws-errors.ts';
 import { ingressChanges, permissionsFromRules, rulesFromPermissions } from './diff.ts';
 import { securityGroupName } from './names.ts';
 import type { SecurityGroupRule } from './plan.ts';
-import {
-  clusterTagKey,
-  isOwnedBy,
-  MANAGED_BY_KEY,
-  MANAGED_BY_VALUE,
-  missingTags,
-  SERVICE_UID_KEY,
-  tagMap,
-} from './tags.ts';
+import { isOwnedBy, missingTags, tagMap } from './tags.ts';
 import { sleep } from './token-bucket.ts';
-
-function ownedFilters(ref: LoadBalancerRef) {
-  return [
-    { Name: `tag:${SERVICE_UID_KEY}`, Values: [ref.ownership.serviceUID] },
-    { Name: `tag:${clusterTagKey(ref.ownership.clusterName)}`, Values: ['owned'] },
-    { Name: `tag:${MANAGED_BY_KEY}`, Values: [MANAGED_BY_VALUE] },
-  ];
-}
 
 export async function ownedSecurityGroups(
   api: AwsApi,
   ref: LoadBalancerRef,
   signal: AbortSignal,
 ): Promise<SecurityGroup[]> {
-  const groups = await api.securityGroups(ownedFilters(ref), signal);
+  const groups = await api.ownedSecurityGroups(ref.ownership.clusterName, ref.ownership.serviceUID, signal);
   // The filter is AWS's; check the tags ourselves too before anything is changed.
   return groups.filter((g) => isOwnedBy(tagMap(g.Tags), ref));
 }

@@ -32,28 +32,31 @@ export async function chooseSubnets(
 ): Promise<SubnetChoice> {
   const explicit = fromAnnotation ?? ctx.spec.subnetIDs;
   if (explicit !== undefined) {
-    let vpc: Promise<string> | undefined;
     return {
       subnets: explicit,
-      vpcID: () => {
-        if (ctx.spec.vpcID !== undefined) return Promise.resolve(ctx.spec.vpcID);
-        vpc ??= ctx.api.subnets(undefined, explicit, signal).then((found) => {
-          const id = found[0]?.VpcId;
-          if (id === undefined)
-            throw new ProviderError(`Subnets ${explicit.join(', ')} were not found.`, {
-              operation: 'ec2:DescribeSubnets',
-              code: 'SubnetNotFound',
-            });
-          return id;
-        });
-        return vpc;
-      },
+      vpcID: async () => ctx.spec.vpcID ?? (await vpcOfSubnets(ctx, explicit, signal)),
     };
   }
   const cached = ctx.discoveredSubnets.get(scheme);
   if (cached !== undefined && performance.now() - cached.at < SUBNET_CACHE_MS) {
     return { subnets: cached.subnets, vpcID: () => Promise.resolve(cached.vpcID) };
   }
+  // One lookup at a time per scheme: the many Services of a resync that miss the cache together
+  // share it instead of each asking EC2.
+  let pending = ctx.discoveringSubnets.get(scheme);
+  if (pending === undefined) {
+    pending = discover(ctx, scheme, signal).finally(() => ctx.discoveringSubnets.delete(scheme));
+    ctx.discoveringSubnets.set(scheme, pending);
+  }
+  const found = await pending;
+  return { subnets: found.subnets, vpcID: () => Promise.resolve(found.vpcID) };
+}
+
+async function discover(
+  ctx: AwsContext,
+  scheme: string,
+  signal: AbortSignal,
+): Promise<{ subnets: string[]; vpcID: string }> {
   const roleTag = scheme === 'internal' ? 'kubernetes.io/role/internal-elb' : 'kubernetes.io/role/elb';
   const filters = [
     { Name: 'tag-key', Values: [roleTag] },
@@ -70,5 +73,31 @@ export async function chooseSubnets(
     );
   }
   ctx.discoveredSubnets.set(scheme, { subnets, vpcID, at: performance.now() });
-  return { subnets, vpcID: () => Promise.resolve(vpcID) };
+  return { subnets, vpcID };
+}
+
+/** The VPC of explicitly named subnets, asked once per provider instance (and shared while asked). */
+function vpcOfSubnets(ctx: AwsContext, ids: readonly string[], signal: AbortSignal): Promise<string> {
+  const key = `vpc-of:${ids.join(',')}`;
+  const known = ctx.discoveredSubnets.get(key);
+  if (known !== undefined) return Promise.resolve(known.vpcID);
+  let pending = ctx.discoveringSubnets.get(key);
+  if (pending === undefined) {
+    pending = ctx.api
+      .subnets(undefined, ids, signal)
+      .then((found) => {
+        const vpcID = found[0]?.VpcId;
+        if (vpcID === undefined)
+          throw new ProviderError(`Subnets ${ids.join(', ')} were not found.`, {
+            operation: 'ec2:DescribeSubnets',
+            code: 'SubnetNotFound',
+          });
+        const entry = { subnets: [...ids], vpcID, at: performance.now() };
+        ctx.discoveredSubnets.set(key, entry);
+        return entry;
+      })
+      .finally(() => ctx.discoveringSubnets.delete(key));
+    ctx.discoveringSubnets.set(key, pending);
+  }
+  return pending.then((e) => e.vpcID);
 }

@@ -24,6 +24,13 @@ export interface FaultProxy {
   readonly endpoint: string;
   readonly injected: Readonly<Record<Fault, number>>;
   requests(): number;
+  /**
+   * Requests seen on the wire by `service:Action` (e.g. `elbv2:CreateListener`), faulted or not —
+   * independent of the provider's own counting.
+   */
+  readonly actions: ReadonlyMap<string, number>;
+  /** Requests per access key ID seen in Authorization headers (never the secret: SigV4 does not send it). */
+  readonly accessKeys: ReadonlyMap<string, number>;
   /** Passes everything through from now on. */
   quiet(): void;
   stop(): Promise<void>;
@@ -55,6 +62,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let count = 0;
   let total = 0;
   let quiet = false;
+  const actions = new Map<string, number>();
+  const accessKeys = new Map<string, number>();
 
   const nextFault = (): Fault | undefined => {
     count++;
@@ -96,7 +105,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       const body = Buffer.concat(parts);
-      const service = serviceOf(body.toString('utf8'));
+      const text = body.toString('utf8');
+      const service = serviceOf(text);
+      const action = new URLSearchParams(text).get('Action');
+      if (action !== null) actions.set(`${service}:${action}`, (actions.get(`${service}:${action}`) ?? 0) + 1);
+      const keyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+      if (keyId !== undefined) accessKeys.set(keyId, (accessKeys.get(keyId) ?? 0) + 1);
       const fault = nextFault();
       const reply = (status: number, headers: http.IncomingHttpHeaders, payload: Buffer): void => {
         if (fault === 'drop-after') {
@@ -154,6 +168,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     requests: () => count,
+    actions,
+    accessKeys,
     quiet: () => {
       quiet = true;
     },
