@@ -71,7 +71,10 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-const SERVICE_COUNT_INTERVAL_MS = 5_000;
+/** Service events within this window update the providers' served-Service counts once. */
+const SERVICE_COUNT_DEBOUNCE_MS = 250;
+/** Provider status is also re-synced this often, so a status write that failed is retried. */
+const PROVIDER_RESYNC_MS = 30_000;
 
 /** Services the controller must look at: LoadBalancers, and anything still carrying our finalizer. */
 function relevant(service: V1Service): boolean {
@@ -161,10 +164,38 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     if (work !== undefined) void work.manager.sync();
   };
 
+  // Each provider's status.services follows the Services it has claimed (finalizer + annotation),
+  // recounted once per burst of Service events rather than on a timer, so `kubectl get lbp` is
+  // current as soon as a Service is served or released.
+  let countTimer: NodeJS.Timeout | undefined;
+  let lastCounts = '';
+  const refreshCounts = (): void => {
+    if (work === undefined || countTimer !== undefined) return;
+    countTimer = setTimeout(() => {
+      countTimer = undefined;
+      if (work === undefined) return;
+      const counts = countServices();
+      const fingerprint = JSON.stringify([...counts].sort());
+      if (fingerprint === lastCounts) return;
+      lastCounts = fingerprint;
+      work.manager.setServiceCounts(counts);
+      void work.manager.sync();
+    }, SERVICE_COUNT_DEBOUNCE_MS);
+  };
+
   services.on({
-    add: enqueue,
-    update: (service) => enqueue(service),
-    delete: (service) => work?.reconciler.forget(service.metadata?.uid ?? ''),
+    add: (service) => {
+      enqueue(service);
+      refreshCounts();
+    },
+    update: (service) => {
+      enqueue(service);
+      refreshCounts();
+    },
+    delete: (service) => {
+      work?.reconciler.forget(service.metadata?.uid ?? '');
+      refreshCounts();
+    },
   });
   let lastTargets = '';
   const onNodes = (): void => {
@@ -254,11 +285,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         reconciler.forgetAll();
         enqueueAll();
       }, resyncMs),
-      setInterval(() => {
-        manager.setServiceCounts(countServices());
-        void manager.sync();
-      }, SERVICE_COUNT_INTERVAL_MS),
     );
+    current.timers.push(setInterval(() => void manager.sync(), PROVIDER_RESYNC_MS));
+    lastCounts = '';
+    refreshCounts();
   };
 
   const countServices = (): Map<string, number> => {
@@ -322,6 +352,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     if (current === undefined) return;
     work = undefined;
     for (const timer of current.timers) clearInterval(timer);
+    clearTimeout(countTimer);
+    countTimer = undefined;
     current.queue.shutDown();
     const drained = Promise.all(current.workers);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainMs ?? 10_000).unref());
