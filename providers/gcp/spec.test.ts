@@ -56,6 +56,12 @@ test('key.json: parsed, and errors never echo the key', () => {
     () => parseKey(JSON.stringify({ type: 'service_account', client_email: 'a@b.c', private_key: secret })),
     (e: Error) => e instanceof PermanentError && !e.message.includes(secret) && /private_key/.test(e.message),
   );
+  const pemShaped = `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----\n`;
+  assert.throws(
+    () => parseKey(JSON.stringify({ type: 'service_account', client_email: 'a@b.c', private_key: pemShaped })),
+    (e: Error) => e instanceof PermanentError && !e.message.includes(secret) && e.field === 'key.json:private_key',
+    'a PEM-shaped private_key that cannot be loaded is refused up front',
+  );
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

@@ -1,5 +1,6 @@
 // spec.gcp and the Secret's key.json, parsed once into typed values. Errors name the field and
 // never echo a credential.
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 
@@ -78,10 +79,21 @@ export function parseSpec(raw: unknown): GcpConfig {
   };
 }
 
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const keySchema = z.object({
   type: z.literal('service_account'),
   client_email: z.string().min(3),
-  private_key: z.string().includes('PRIVATE KEY'),
+  // Loaded once here so a key that cannot sign is reported as a bad Secret up front, instead of as
+  // an OpenSSL decoder error on the first Compute call.
+  private_key: z.string().refine(isPrivateKey),
   private_key_id: z.string().optional(),
 });
 

@@ -245,7 +245,13 @@ export class ProviderManager {
     } catch (err) {
       const field = err instanceof PermanentError ? err.field : undefined;
       entry.problem = {
-        credentials: field?.startsWith('credentials') === true || field?.includes('Secret') === true,
+        // A field naming one of the provider's Secret keys (`key.json`, `key.json:private_key`) is a
+        // problem with the credentials, not with the spec.
+        credentials:
+          field !== undefined &&
+          (field.startsWith('credentials') ||
+            field.includes('Secret') ||
+            definition.requiredSecretKeys.some((key) => field === key || field.startsWith(`${key}:`))),
         reason: err instanceof PermanentError ? 'InvalidSpec' : 'BuildFailed',
         message: `${field ? `${field}: ` : ''}${errorText(err instanceof PermanentError ? new Error(err.message) : err)}`,
       };
