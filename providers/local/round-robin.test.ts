@@ -34,3 +34,16 @@ test('RoundRobin alternates, skips the failed one, and gives it turns again when
   healthy[1] = true;
   assert.deepEqual(picks(4), [1, 0, 1, 0]);
 });
+
+test('RoundRobin.choose: healthy untried items in turn, then fails open to untried ones', () => {
+  const rr = new RoundRobin();
+  const items = ['a', 'b', 'c'];
+  const up = new Set(['a', 'c']);
+  const healthy = (item: string): boolean => up.has(item);
+  assert.equal(rr.choose(items, new Set(), healthy), 'a');
+  assert.equal(rr.choose(items, new Set(), healthy), 'c');
+  assert.equal(rr.choose(items, new Set(['a']), healthy), 'c');
+  assert.equal(rr.choose(items, new Set(['a', 'c']), healthy), 'b', 'only a down one is left: fail open');
+  assert.equal(rr.choose(items, new Set(items), healthy), undefined);
+  assert.equal(rr.choose([], new Set(), healthy), undefined);
+});

@@ -25,4 +25,15 @@ export class RoundRobin {
     this.#cursor = pick.cursor;
     return pick.index;
   }
+
+  /**
+   * The next healthy item not yet tried (for one connection or session). When every untried item
+   * is down it fails open and returns the next untried one anyway, as cloud network load balancers do.
+   */
+  choose<T>(items: readonly T[], tried: ReadonlySet<T>, healthy: (item: T) => boolean): T | undefined {
+    const untried = (i: number): boolean => !tried.has(items[i] as T);
+    const index =
+      this.next(items.length, (i) => untried(i) && healthy(items[i] as T)) ?? this.next(items.length, untried);
+    return index === undefined ? undefined : items[index];
+  }
 }

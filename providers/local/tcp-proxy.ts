@@ -115,16 +115,8 @@ export class TcpProxy {
     });
   }
 
-  /**
-   * The next healthy backend not yet tried for this connection. When every backend is down the
-   * proxy fails open (tries them anyway), as cloud network load balancers do.
-   */
+  /** The next healthy backend not yet tried, failing open when none is healthy (RoundRobin.choose). */
   #choose(tried: ReadonlySet<Backend>): Backend | undefined {
-    const backends = this.#backends;
-    const untried = (i: number): boolean => !tried.has(backends[i] as Backend);
-    const healthy = (i: number): boolean =>
-      untried(i) && this.#deps.health.isHealthy(probeId((backends[i] as Backend).probe));
-    const index = this.#rr.next(backends.length, healthy) ?? this.#rr.next(backends.length, untried);
-    return index === undefined ? undefined : backends[index];
+    return this.#rr.choose(this.#backends, tried, (b) => this.#deps.health.isHealthy(probeId(b.probe)));
   }
 }
