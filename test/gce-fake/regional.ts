@@ -1,12 +1,10 @@
 // Regional collections: addresses, forwarding rules, health checks, backend services.
-import { conditionNotMet, inUse, invalid, notFound } from './errors.ts';
-import { absent, base, existing, optionalString, read, text, type FakeRequest, type Handler } from './handler.ts';
-import { listBody } from './listing.ts';
+import { conditionNotMet, invalid, notFound } from './errors.ts';
+import { base, existing, optionalString, read, text, type FakeRequest, type Handler } from './handler.ts';
 import {
   checkBackendProtocol,
   checkForwardingRulePorts,
   checkLabels,
-  checkName,
   checkPort,
   checkRuleFitsBackend,
   checkScheme,
@@ -14,6 +12,7 @@ import {
   rulesOverlap,
   type PortSpec,
 } from './rules.ts';
+import { insert, list, remove } from './collection.ts';
 import { parseLink, regionOfZone, type Resource } from './store.ts';
 
 const MAX_RULES_PER_SHARED_VIP = 10;
@@ -33,52 +32,6 @@ function withUsers(req: FakeRequest, address: Resource): Resource {
 
 function fingerprint(): string {
   return Buffer.from(String(Math.random())).toString('base64').slice(0, 12);
-}
-
-function list(
-  collection: string,
-  kind: string,
-  decorate: (req: FakeRequest, r: Resource) => Resource = (_q, r) => r,
-): Handler {
-  return (req) =>
-    read(
-      listBody(
-        kind,
-        req.store.selfLink(req.loc, collection, '').slice(0, -1),
-        req.store.collection(req.loc, collection).values(),
-        req.query,
-        (r) => decorate(req, r),
-      ),
-    );
-}
-
-function remove(collection: string, dependents: (req: FakeRequest, target: Resource) => Resource[]): Handler {
-  return (req) => {
-    const target = existing(req, collection);
-    const users = dependents(req, target);
-    if (users.length > 0) throw inUse(target.selfLink, users[0]!.selfLink);
-    return {
-      kind: 'mutation',
-      targetLink: target.selfLink,
-      operationType: 'delete',
-      apply: () => req.store.collection(req.loc, collection).delete(target.name),
-    };
-  };
-}
-
-function insert(collection: string, build: (req: FakeRequest, name: string) => Resource): Handler {
-  return (req) => {
-    const name = checkName(req.body['name']);
-    absent(req, collection, name);
-    req.store.checkQuota(req.loc, collection);
-    const resource = build(req, name);
-    return {
-      kind: 'mutation',
-      targetLink: resource.selfLink,
-      operationType: 'insert',
-      apply: () => req.store.collection(req.loc, collection).set(name, resource),
-    };
-  };
 }
 
 // --- addresses ------------------------------------------------------------------------------

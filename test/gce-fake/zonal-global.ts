@@ -1,18 +1,9 @@
 // Zonal collections (instances, unmanaged instance groups) and global firewalls.
 import { GceApiError, inUse, invalid, notFound } from './errors.ts';
-import {
-  absent,
-  base,
-  existing,
-  optionalString,
-  read,
-  type FakeRequest,
-  type Handler,
-  type Outcome,
-  text,
-} from './handler.ts';
-import { listBody, page } from './listing.ts';
-import { checkCidr, checkFirewallAllowed, checkName } from './rules.ts';
+import { base, existing, optionalString, read, type FakeRequest, type Handler, type Outcome, text } from './handler.ts';
+import { page } from './listing.ts';
+import { checkCidr, checkFirewallAllowed } from './rules.ts';
+import { insert, list, remove } from './collection.ts';
 import { parseLink, type Resource } from './store.ts';
 
 function members(req: FakeRequest, group: Resource): Set<string> {
@@ -22,38 +13,6 @@ function members(req: FakeRequest, group: Resource): Set<string> {
     req.store.members.set(group.selfLink, set);
   }
   return set;
-}
-
-function list(
-  collection: string,
-  kind: string,
-  decorate: (req: FakeRequest, r: Resource) => Resource = (_q, r) => r,
-): Handler {
-  return (req) =>
-    read(
-      listBody(
-        kind,
-        req.store.selfLink(req.loc, collection, '').slice(0, -1),
-        req.store.collection(req.loc, collection).values(),
-        req.query,
-        (r) => decorate(req, r),
-      ),
-    );
-}
-
-function insert(collection: string, build: (req: FakeRequest, name: string) => Resource): Handler {
-  return (req) => {
-    const name = checkName(req.body['name']);
-    absent(req, collection, name);
-    req.store.checkQuota(req.loc, collection);
-    const resource = build(req, name);
-    return {
-      kind: 'mutation',
-      targetLink: resource.selfLink,
-      operationType: 'insert',
-      apply: () => req.store.collection(req.loc, collection).set(name, resource),
-    };
-  };
 }
 
 // --- instances -------------------------------------------------------------------------------
@@ -239,13 +198,5 @@ export const zonalGlobalHandlers: Record<string, Handler> = {
   'firewalls.list': list('firewalls', 'compute#firewallList'),
   'firewalls.insert': insert('firewalls', buildFirewall),
   'firewalls.update': updateFirewall,
-  'firewalls.delete': (req) => {
-    const fw = existing(req, 'firewalls');
-    return {
-      kind: 'mutation',
-      targetLink: fw.selfLink,
-      operationType: 'delete',
-      apply: () => req.store.collection(req.loc, 'firewalls').delete(fw.name),
-    };
-  },
+  'firewalls.delete': remove('firewalls', () => []),
 };
