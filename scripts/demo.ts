@@ -20,7 +20,8 @@ import {
   waitFor,
   type ServiceView,
 } from './demo/cluster.ts';
-import { EchoNode, pickNodePorts } from './demo/echo.ts';
+import { EchoNode } from '../test/support/echo-node.ts';
+import { demoReply, pickNodePorts } from './demo/echo.ts';
 import { command, info, ok, step, warn } from './demo/print.ts';
 
 const keep = process.argv.includes('--keep');
@@ -162,7 +163,7 @@ spec:
   const ports = await servicePorts();
   if (ports.note !== undefined) warn(ports.note);
   const nodePorts = await pickNodePorts(NODES.map((n) => n.ip));
-  const echoes = NODES.map((n) => new EchoNode(n.name, n.ip, nodePorts));
+  const echoes = NODES.map((n) => new EchoNode(n.name, n.ip, nodePorts, demoReply));
   for (const echo of echoes) await echo.start();
   cleanups.push(async () => {
     for (const echo of echoes) await echo.stop();

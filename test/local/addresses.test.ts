@@ -2,16 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
-import {
-  desired,
-  makeProvider,
-  portIsFree,
-  startNodes,
-  tcpRequest,
-  tempDir,
-  signal,
-  type EchoNode,
-} from './fixtures.ts';
+import { portIsFree, type EchoNode } from '../support/echo-node.ts';
+import { desired, makeProvider, startNodes, tcpRequest, tempDir, signal } from './fixtures.ts';
 
 let nodes: EchoNode[];
 
@@ -24,7 +16,7 @@ after(async () => {
 });
 
 function tcp(): { port: number; protocol: 'TCP'; nodePort: number }[] {
-  return [{ port: 8080, protocol: 'TCP', nodePort: nodes[0]?.port ?? 0 }];
+  return [{ port: 8080, protocol: 'TCP', nodePort: nodes[0]?.ports.tcp ?? 0 }];
 }
 
 async function addressOf(provider: ReturnType<typeof makeProvider>['provider'], name: string): Promise<string> {

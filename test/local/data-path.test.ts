@@ -1,45 +1,25 @@
 // TCP and UDP through the local provider's load-balancer address, on real loopback sockets.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../harness/wait.ts';
-import {
-  desired,
-  makeProvider,
-  portIsFree,
-  startNodes,
-  tcpRequest,
-  tempDir,
-  testPool,
-  udpRequest,
-  signal,
-  type EchoNode,
-} from './fixtures.ts';
+import { portIsFree } from '../support/echo-node.ts';
+import { desired, makeProvider, nodesForFile, tcpRequest, testPool, udpRequest, signal } from './fixtures.ts';
 
 const listeners = [
   { port: 8080, protocol: 'TCP' as const, nodePort: 0 },
   { port: 5353, protocol: 'UDP' as const, nodePort: 0 },
 ];
 
-let nodes: EchoNode[];
-let dir: Awaited<ReturnType<typeof tempDir>>;
-
-before(async () => {
-  nodes = await startNodes(['node-a', 'node-b'], ['127.0.0.11', '127.0.0.12']);
-  dir = await tempDir();
-});
-
-after(async () => {
-  for (const node of nodes) await node.stop();
-  await dir.remove();
-});
+const setup = nodesForFile(['node-a', 'node-b'], ['127.0.0.11', '127.0.0.12']);
+const { nodes } = setup;
 
 function withNodePorts(): typeof listeners {
-  return listeners.map((l) => ({ ...l, nodePort: nodes[0]?.port ?? 0 }));
+  return listeners.map((l) => ({ ...l, nodePort: nodes[0]?.ports.tcp ?? 0 }));
 }
 
 test('TCP and UDP round trips alternate between the two nodes', async () => {
-  const { provider } = makeProvider({ addressPool: testPool(1), healthCheckIntervalSeconds: 1 }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(1), healthCheckIntervalSeconds: 1 }, setup.dir.path);
   try {
     const status = await provider.ensure(desired('web', nodes, withNodePorts()), signal());
     const ip = status.ingress[0]?.ip ?? '';
@@ -70,7 +50,7 @@ test('TCP and UDP round trips alternate between the two nodes', async () => {
 });
 
 test('a UDP client keeps its session on one node', async () => {
-  const { provider } = makeProvider({ addressPool: testPool(2) }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(2) }, setup.dir.path);
   try {
     const ip = (await provider.ensure(desired('dns', nodes, withNodePorts()), signal())).ingress[0]?.ip ?? '';
     const { createSocket } = await import('node:dgram');
@@ -94,7 +74,7 @@ test('a UDP client keeps its session on one node', async () => {
 });
 
 test('ensure twice writes nothing; a node change retargets without reopening', async () => {
-  const { provider, calls } = makeProvider({ addressPool: testPool(3) }, dir.path);
+  const { provider, calls } = makeProvider({ addressPool: testPool(3) }, setup.dir.path);
   try {
     const lb = desired('twice', nodes, withNodePorts());
     const first = await provider.ensure(lb, signal());
@@ -120,7 +100,7 @@ test('ensure twice writes nothing; a node change retargets without reopening', a
 });
 
 test('a removed port closes its listener; close() frees every port', async () => {
-  const { provider } = makeProvider({ addressPool: testPool(4) }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(4) }, setup.dir.path);
   let ip: string | undefined;
   try {
     const lb = desired('shrink', nodes, withNodePorts());
@@ -140,7 +120,7 @@ test('a removed port closes its listener; close() frees every port', async () =>
 });
 
 test('loadBalancerSourceRanges: allowed sources pass, others are refused', async () => {
-  const { provider } = makeProvider({ addressPool: testPool(5) }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(5) }, setup.dir.path);
   try {
     const lb = desired('ranges', nodes, withNodePorts(), { sourceRanges: ['127.0.0.2/32'] });
     const ip = (await provider.ensure(lb, signal())).ingress[0]?.ip ?? '';
@@ -176,7 +156,7 @@ test('close() leaves no sockets or timers behind', async () => {
     baseline = now;
     assert.ok(stable);
   });
-  const { provider } = makeProvider({ addressPool: testPool(8), healthCheckIntervalSeconds: 1 }, dir.path, {
+  const { provider } = makeProvider({ addressPool: testPool(8), healthCheckIntervalSeconds: 1 }, setup.dir.path, {
     udpIdleMs: 60_000,
   });
   try {

@@ -1,70 +1,18 @@
 // Small real parts for the local provider's data-path tests: echo servers standing in for nodes'
-// node ports, clients that send through the load-balancer address, and a provider factory.
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+// node ports (test/support/echo-node.ts), clients that send through the load-balancer address, and a provider factory.
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { pino } from 'pino';
-import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
+import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.ts';
 import { FileAllocationStore, LocalProvider } from '../../providers/local/index.ts';
+import { EchoNode, portIsFree, type EchoReply } from '../support/echo-node.ts';
 
-/** A node's node port: answers every TCP chunk and UDP datagram with `<name>:<payload>`. */
-export class EchoNode {
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-  #tcp: Server | undefined;
-  #udp: UdpSocket | undefined;
-  readonly #sockets = new Set<Socket>();
-
-  constructor(name: string, host: string, port: number) {
-    this.name = name;
-    this.host = host;
-    this.port = port;
-  }
-
-  get running(): boolean {
-    return this.#tcp !== undefined;
-  }
-
-  async start(): Promise<void> {
-    const tcp = createServer((socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-      socket.on('data', (chunk) => socket.write(`${this.name}:${chunk.toString()}`));
-    });
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ host: this.host, port: this.port, exclusive: true }, () => resolve());
-    });
-    const udp = createSocket('udp4');
-    udp.on('message', (message, from) => {
-      if (message.length > 0) udp.send(`${this.name}:${message.toString()}`, from.port, from.address);
-    });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind({ address: this.host, port: this.port, exclusive: true }, () => resolve());
-    });
-    this.#tcp = tcp;
-    this.#udp = udp;
-  }
-
-  async stop(): Promise<void> {
-    const tcp = this.#tcp;
-    const udp = this.#udp;
-    this.#tcp = undefined;
-    this.#udp = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
-  }
-
-  target(): Target {
-    return { nodeName: this.name, addresses: [{ type: 'InternalIP', address: this.host }], labels: {} };
-  }
-}
+/** The local tests' node ports answer every TCP chunk and UDP datagram with `<name>:<payload>`. */
+export const localReply: EchoReply = (node, _protocol, payload) => `${node}:${payload}`;
 
 /** A port free for TCP and UDP on every host (nodes share a node port, as with kube-proxy). */
 export async function commonPort(hosts: readonly string[]): Promise<number> {
@@ -78,27 +26,11 @@ export async function commonPort(hosts: readonly string[]): Promise<number> {
 
 export async function startNodes(names: readonly string[], hosts: readonly string[]): Promise<EchoNode[]> {
   const port = await commonPort(hosts);
-  const nodes = names.map((name, i) => new EchoNode(name, hosts[i] ?? '127.0.0.1', port));
+  const nodes = names.map(
+    (name, i) => new EchoNode(name, hosts[i] ?? '127.0.0.1', { tcp: port, udp: port }, localReply),
+  );
   for (const node of nodes) await node.start();
   return nodes;
-}
-
-export async function portIsFree(host: string, port: number, protocol: 'TCP' | 'UDP'): Promise<boolean> {
-  if (protocol === 'TCP') {
-    const server = createServer();
-    return new Promise((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-  }
-  const socket = createSocket('udp4');
-  return new Promise((resolve) => {
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve(true)));
-  });
 }
 
 /** One TCP request: sends `text`, resolves with the first reply; rejects on reset or timeout. */
@@ -182,9 +114,41 @@ export function makeProvider(
   return { provider, calls };
 }
 
-export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
+export interface TempDir {
+  readonly path: string;
+  remove(): Promise<void>;
+}
+
+export async function tempDir(): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), 'cloudlb-local-'));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** What a test file shares: its echo nodes (filled in before its tests) and a record directory. */
+export interface FileSetup {
+  readonly nodes: EchoNode[];
+  readonly dir: TempDir;
+}
+
+/** Starts `names` on `hosts` and makes a record directory before the file's tests; releases both after. */
+export function nodesForFile(names: readonly string[], hosts: readonly string[]): FileSetup {
+  const nodes: EchoNode[] = [];
+  let dir: TempDir | undefined;
+  before(async () => {
+    nodes.push(...(await startNodes(names, hosts)));
+    dir = await tempDir();
+  });
+  after(async () => {
+    for (const node of nodes) await node.stop();
+    await dir?.remove();
+  });
+  return {
+    nodes,
+    get dir(): TempDir {
+      if (dir === undefined) throw new Error('the record directory is made before the tests run');
+      return dir;
+    },
+  };
 }
 
 export function desired(

@@ -1,36 +1,24 @@
 // Health checks on real sockets: a failing backend is taken out and comes back when healthy.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { eventually } from '../harness/wait.ts';
 import {
   commonPort,
   desired,
   makeProvider,
-  startNodes,
+  nodesForFile,
   tcpRequest,
-  tempDir,
   testPool,
   udpRequest,
   signal,
-  type EchoNode,
 } from './fixtures.ts';
 
-let nodes: EchoNode[];
-let dir: Awaited<ReturnType<typeof tempDir>>;
-
-before(async () => {
-  nodes = await startNodes(['node-a', 'node-b'], ['127.0.0.21', '127.0.0.22']);
-  dir = await tempDir();
-});
-
-after(async () => {
-  for (const node of nodes) if (node.running) await node.stop();
-  await dir.remove();
-});
+const setup = nodesForFile(['node-a', 'node-b'], ['127.0.0.21', '127.0.0.22']);
+const { nodes } = setup;
 
 function listeners(): { port: number; protocol: 'TCP' | 'UDP'; nodePort: number }[] {
-  const nodePort = nodes[0]?.port ?? 0;
+  const nodePort = nodes[0]?.ports.tcp ?? 0;
   return [
     { port: 8080, protocol: 'TCP', nodePort },
     { port: 5353, protocol: 'UDP', nodePort },
@@ -45,7 +33,7 @@ async function answeredBy(send: () => Promise<string>, count: number): Promise<s
 
 test('a stopped node is taken out, traffic carries on, and it gets traffic again when back', async () => {
   const nodeB = nodes[1] ?? assert.fail();
-  const { provider } = makeProvider({ addressPool: testPool(6), healthCheckIntervalSeconds: 1 }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(6), healthCheckIntervalSeconds: 1 }, setup.dir.path);
   try {
     const ip = (await provider.ensure(desired('failover', nodes, listeners()), signal())).ingress[0]?.ip ?? '';
     const tcp = (): Promise<string> => tcpRequest(ip, 8080, 'x');
@@ -87,7 +75,7 @@ test('an HTTP health check (externalTrafficPolicy: Local) decides which nodes ge
     await new Promise<void>((resolve) => server.listen(healthPort, host, () => resolve()));
     servers.push(server);
   }
-  const { provider } = makeProvider({ addressPool: testPool(7), healthCheckIntervalSeconds: 1 }, dir.path);
+  const { provider } = makeProvider({ addressPool: testPool(7), healthCheckIntervalSeconds: 1 }, setup.dir.path);
   try {
     const lb = desired('local-policy', nodes, listeners(), {
       healthCheck: { kind: 'HTTP', port: healthPort, path: '/healthz' },
