@@ -1,14 +1,12 @@
 // Bad input: each gets a Warning event and a status/condition naming the field; nothing crashes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
 import { FULL_CAPABILITIES, TestCloud } from '../support/test-provider.ts';
 import {
-  createNode,
   createProvider,
   createService,
-  deleteNode,
   deleteProvider,
   eventLine,
   getProvider,
@@ -17,7 +15,9 @@ import {
   runOperator,
   serviceEvents,
   setNodeLabel,
+  setUpTestFile,
   suffix,
+  type TestFile,
 } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 
@@ -30,9 +30,11 @@ const cloud = new TestCloud({
     schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP', 'SCTP'] } },
   },
 });
-const providers = [name('main'), name('creds'), name('def1'), name('def2')];
+/** Made by the defaults test; setUpTestFile deletes the others. */
+const defaults = [name('def1'), name('def2')];
 const nodeName = name('node');
 
+let file: TestFile;
 let cluster: TestCluster;
 let ns: string;
 let operator: RunningOperator;
@@ -42,12 +44,15 @@ function condition(svc: Awaited<ReturnType<typeof getService>>) {
 }
 
 before(async () => {
-  cluster = await testCluster();
-  ns = await testNamespace(cluster, 'ctl-bad');
-  await createNode(cluster, nodeName);
-  await createProvider(cluster, name('main'));
-  // Credentials live in the test namespace, which plays the operator's --namespace here.
-  await createProvider(cluster, name('creds'), { credentialsSecretRef: { name: 'test-creds' } });
+  file = await setUpTestFile('ctl-bad', {
+    nodes: [nodeName],
+    providers: {
+      [name('main')]: {},
+      // Credentials live in the test namespace, which plays the operator's --namespace here.
+      [name('creds')]: { credentialsSecretRef: { name: 'test-creds' } },
+    },
+  });
+  ({ cluster, ns } = file);
   operator = await runOperator(cluster, cloud, {
     clusterName: `bad-${id}`,
     namespace: ns,
@@ -57,9 +62,8 @@ before(async () => {
 
 after(async () => {
   await operator.stop();
-  for (const p of providers) await deleteProvider(cluster, p);
-  await deleteNode(cluster, nodeName);
-  await deleteTestNamespaces();
+  for (const p of defaults) await deleteProvider(cluster, p);
+  await file.cleanUp();
 });
 
 test('provider status: type, class, capabilities, SCTP schemes, conditions, observedGeneration', async () => {

@@ -1,18 +1,16 @@
 // Two replicas with leader election: only the leader acts; the other takes over when it stops.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
 import { TestCloud } from '../support/test-provider.ts';
 import {
-  createNode,
-  createProvider,
   createService,
-  deleteNode,
-  deleteProvider,
-  getService,
   runOperator,
+  setUpTestFile,
   suffix,
+  waitForIngress,
+  type TestFile,
 } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 
@@ -22,6 +20,7 @@ const lbClass = `cloudlb.dev/${providerName}`;
 const nodeName = `ctl-lead-${id}-n`;
 const cloudA = new TestCloud();
 const cloudB = new TestCloud();
+let file: TestFile;
 let cluster: TestCluster;
 let ns: string;
 let a: RunningOperator | undefined;
@@ -30,18 +29,14 @@ let b: RunningOperator | undefined;
 const lease = { durationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
 
 before(async () => {
-  cluster = await testCluster();
-  ns = await testNamespace(cluster, 'ctl-lead');
-  await createNode(cluster, nodeName);
-  await createProvider(cluster, providerName);
+  file = await setUpTestFile('ctl-lead', { nodes: [nodeName], providers: { [providerName]: {} } });
+  ({ cluster, ns } = file);
 });
 
 after(async () => {
   await a?.stop();
   await b?.stop();
-  await deleteProvider(cluster, providerName);
-  await deleteNode(cluster, nodeName);
-  await deleteTestNamespaces();
+  await file.cleanUp();
 });
 
 test('only the leader reconciles; the other replica takes over when it stops', async () => {
@@ -52,9 +47,7 @@ test('only the leader reconciles; the other replica takes over when it stops', a
   b = await runOperator(cluster, cloudB, { ...common, identity: 'replica-b' });
 
   await createService(cluster, ns, 'one', lbClass);
-  await eventually(async () =>
-    assert.ok(((await getService(cluster, ns, 'one')).status?.loadBalancer?.ingress ?? []).length > 0),
-  );
+  await waitForIngress(cluster, ns, 'one');
   assert.equal(cloudA.lbs.size, 1);
   assert.equal(b.isLeader(), false);
   assert.equal(cloudB.totalCalls(), 0, 'the standby made no cloud call');
@@ -69,9 +62,7 @@ test('only the leader reconciles; the other replica takes over when it stops', a
   a = undefined;
   await eventually(() => assert.ok(b?.isLeader(), 'b took over'), { timeoutMs: 20_000 });
   await createService(cluster, ns, 'two', lbClass);
-  await eventually(async () =>
-    assert.ok(((await getService(cluster, ns, 'two')).status?.loadBalancer?.ingress ?? []).length > 0),
-  );
+  await waitForIngress(cluster, ns, 'two');
   assert.ok(cloudB.lbs.size >= 1, 'the new leader built load balancers');
   assert.ok(b.reconciles() > 0);
 });

@@ -1,21 +1,20 @@
 // The reconcile loop against the real control plane, with the in-memory test provider.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
 import { FULL_CAPABILITIES, TestCloud } from '../support/test-provider.ts';
 import {
-  createNode,
-  createProvider,
   createService,
-  deleteNode,
-  deleteProvider,
   eventLine,
   getService,
   runOperator,
   serviceEvents,
   setNodeLabel,
+  setUpTestFile,
   suffix,
+  waitForIngress,
+  type TestFile,
 } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 
@@ -33,6 +32,7 @@ const cloud = new TestCloud({
   },
 });
 
+let file: TestFile;
 let cluster: TestCluster;
 let ns: string;
 let operator: RunningOperator | undefined;
@@ -43,37 +43,22 @@ async function start(): Promise<RunningOperator> {
 }
 
 before(async () => {
-  cluster = await testCluster();
-  ns = await testNamespace(cluster, 'ctl-life');
-  for (const n of nodeNames) await createNode(cluster, n);
-  await createProvider(cluster, providerName);
+  file = await setUpTestFile('ctl-life', { nodes: nodeNames, providers: { [providerName]: {} } });
+  ({ cluster, ns } = file);
   await start();
 });
 
 after(async () => {
   await operator?.stop();
-  await deleteProvider(cluster, providerName);
-  for (const n of nodeNames) await deleteNode(cluster, n);
-  await deleteTestNamespaces();
+  await file.cleanUp();
 });
-
-async function readyService(name: string) {
-  return await eventually(
-    async () => {
-      const svc = await getService(cluster, ns, name);
-      assert.ok((svc.status?.loadBalancer?.ingress ?? []).length > 0, 'no ingress yet');
-      return svc;
-    },
-    { message: `${name} never got an ingress` },
-  );
-}
 
 test('create → finalizer, ingress with ports, condition, events', async () => {
   const created = await createService(cluster, ns, 'web', lbClass, [
     { name: 'http', port: 80, protocol: 'TCP' },
     { name: 'dns', port: 53, protocol: 'UDP' },
   ]);
-  const svc = await readyService('web');
+  const svc = await waitForIngress(cluster, ns, 'web');
   assert.deepEqual(svc.metadata?.finalizers, [FINALIZER]);
   assert.equal(svc.metadata?.annotations?.['cloudlb.dev/provider'], providerName);
   const ingress = svc.status?.loadBalancer?.ingress?.[0];
@@ -145,7 +130,7 @@ test('SCTP on a scheme without SCTP → that port gets an error and a Warning; t
     { name: 'http', port: 80, protocol: 'TCP' },
     { name: 'sig', port: 9999, protocol: 'SCTP' },
   ]);
-  const svc = await readyService('mixed');
+  const svc = await waitForIngress(cluster, ns, 'mixed');
   assert.deepEqual(
     svc.status?.loadBalancer?.ingress?.[0]?.ports?.map((p) => [p.port, p.protocol, p.error]),
     [
@@ -207,7 +192,7 @@ test('type → ClusterIP: cloud delete, then finalizer and status removed', asyn
 
 test('provider failing on delete → finalizer stays until the delete succeeds', async () => {
   const created = await createService(cluster, ns, 'sticky', lbClass);
-  await readyService('sticky');
+  await waitForIngress(cluster, ns, 'sticky');
   const uid = created.metadata?.uid ?? '';
   cloud.fail('delete', 'transient');
   const deletesBefore = cloud.count('delete');
@@ -286,7 +271,7 @@ test('restart with everything in sync → zero provider writes, no events, no st
 
 test('a Service whose finalizer was removed by hand and deleted while the operator was stopped is swept after restart, nothing else', async () => {
   const doomed = await createService(cluster, ns, 'doomed', lbClass);
-  await readyService('doomed');
+  await waitForIngress(cluster, ns, 'doomed');
   const keep = await getService(cluster, ns, 'web');
   const doomedUID = doomed.metadata?.uid ?? '';
   // Something this operator does not own: another cluster's load balancer in the same account.

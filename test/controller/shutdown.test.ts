@@ -1,37 +1,31 @@
 // stop() while a reconcile is in flight: the reconcile is abandoned safely and the next operator finishes it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
 import { TestCloud } from '../support/test-provider.ts';
 import {
-  createNode,
-  createProvider,
   createService,
-  deleteNode,
-  deleteProvider,
   getService,
   runOperator,
+  setUpTestFile,
   suffix,
+  waitForIngress,
+  type TestFile,
 } from '../support/fixture.ts';
 
 const id = suffix();
 const providerName = `ctl-stop-${id}`;
 const nodeName = `ctl-stop-${id}-n`;
+let file: TestFile;
 let cluster: TestCluster;
 let ns: string;
 
 before(async () => {
-  cluster = await testCluster();
-  ns = await testNamespace(cluster, 'ctl-stop');
-  await createNode(cluster, nodeName);
-  await createProvider(cluster, providerName);
+  file = await setUpTestFile('ctl-stop', { nodes: [nodeName], providers: { [providerName]: {} } });
+  ({ cluster, ns } = file);
 });
-after(async () => {
-  await deleteProvider(cluster, providerName);
-  await deleteNode(cluster, nodeName);
-  await deleteTestNamespaces();
-});
+after(async () => await file.cleanUp());
 
 test('stop() abandons a slow in-flight ensure; a restarted operator completes it', async () => {
   const cloud = new TestCloud({ latencyMs: 60_000 });
@@ -46,9 +40,7 @@ test('stop() abandons a slow in-flight ensure; a restarted operator completes it
   cloud.latencyMs = 0;
   const second = await runOperator(cluster, cloud, { clusterName: `stop-${id}`, namespace: ns });
   try {
-    await eventually(async () =>
-      assert.ok(((await getService(cluster, ns, 'slow')).status?.loadBalancer?.ingress ?? []).length > 0),
-    );
+    await waitForIngress(cluster, ns, 'slow');
   } finally {
     await second.stop();
   }

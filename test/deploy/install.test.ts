@@ -25,6 +25,7 @@ import {
   serviceEvents,
   suffix,
   testRegistry,
+  waitForIngress,
 } from '../support/fixture.ts';
 import { TestCloud } from '../support/test-provider.ts';
 import { DEPLOY_DIR, OPERATOR_NAME, OPERATOR_NAMESPACE, only, render } from './render.ts';
@@ -188,11 +189,7 @@ test('the operator, as its ServiceAccount with the RBAC from deploy/, completes 
 
   const created = await createService(cluster, ns, 'web', lbClass);
   const uid = created.metadata?.uid ?? '';
-  const ready = await eventually(async () => {
-    const svc = await getService(cluster, ns, 'web');
-    assert.ok((svc.status?.loadBalancer?.ingress ?? []).length > 0, 'no ingress yet');
-    return svc;
-  });
+  const ready = await waitForIngress(cluster, ns, 'web');
   assert.deepEqual(ready.metadata?.finalizers, [FINALIZER]);
   assert.equal(ready.status?.loadBalancer?.ingress?.[0]?.ip, cloud.byService(uid)?.address);
   assert.equal(ready.status?.conditions?.find((c) => c.type === 'LoadBalancerReady')?.status, 'True');

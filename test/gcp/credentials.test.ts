@@ -2,12 +2,11 @@
 // endpoint is ever called), a new key takes effect with a new instance, and a plain-HTTP endpoint
 // without a Secret sends no credentials at all.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
 import { gcpProvider } from '../../providers/gcp/index.ts';
 import { startGceFake, type GceFake } from '../gce-fake/server.ts';
-import { desired } from './support.ts';
+import { desired, serviceAccountKeyJson } from './support.ts';
 
 let fake: GceFake;
 before(async () => {
@@ -16,18 +15,7 @@ before(async () => {
 after(() => fake.stop());
 
 function keyJson(email: string): string {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return JSON.stringify({
-    type: 'service_account',
-    client_email: email,
-    private_key: privateKey,
-    private_key_id: 'kid-1',
-    project_id: 'test-project',
-  });
+  return serviceAccountKeyJson(email, { private_key_id: 'kid-1', project_id: 'test-project' });
 }
 
 function claims(authorization: string | undefined): Record<string, unknown> {

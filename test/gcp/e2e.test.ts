@@ -1,18 +1,27 @@
 // End to end: the real controller and control plane, the GCP provider, the real
 // @google-cloud/compute client and the GCE fake. Run: node test/run.ts test/gcp/e2e.test.ts
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../../src/api/loadbalancerprovider.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { gcpProvider } from '../../providers/gcp/index.ts';
 import { instanceGroupName } from '../../providers/gcp/names.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
-import { createService, getService, serviceEvents, suffix, testLogger } from '../support/fixture.ts';
+import {
+  createNode,
+  createProvider,
+  createService,
+  deleteNode,
+  deleteProvider,
+  serviceEvents,
+  suffix,
+  testLogger,
+  waitForIngress,
+} from '../support/fixture.ts';
 import { startGceFake, type GceFake } from '../gce-fake/server.ts';
+import { serviceAccountKeyJson } from './support.ts';
 
 const id = suffix();
 const PROJECT = 'e2e-project';
@@ -29,19 +38,6 @@ let ns: string;
 let fake: GceFake;
 let operator: RunningOperator | undefined;
 
-function keyJson(): string {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return JSON.stringify({
-    type: 'service_account',
-    client_email: `lb@${PROJECT}.iam.gserviceaccount.com`,
-    private_key: privateKey,
-  });
-}
-
 async function addNode(index: number): Promise<void> {
   const name = nodeNames[index]!;
   const zone = ZONES[index % 2]!;
@@ -51,12 +47,9 @@ async function addNode(index: number): Promise<void> {
     body: JSON.stringify({ name }),
   });
   assert.equal(res.status, 200);
-  const node = await cluster.core.createNode({
-    body: { metadata: { name }, spec: { providerID: `gce://${PROJECT}/${zone}/${name}` } },
-  });
-  await cluster.core.replaceNodeStatus({
-    name,
-    body: { ...node, status: { addresses: [{ type: 'InternalIP', address: `10.0.0.${index + 10}` }] } },
+  await createNode(cluster, name, {
+    providerID: `gce://${PROJECT}/${zone}/${name}`,
+    addresses: [{ type: 'InternalIP', address: `10.0.0.${index + 10}` }],
   });
 }
 
@@ -97,14 +90,7 @@ const members = (zone: string) =>
     .sort();
 
 async function ingressOf(name: string): Promise<V1Service> {
-  return eventually(
-    async () => {
-      const svc = await getService(cluster, ns, name);
-      assert.ok(svc.status?.loadBalancer?.ingress?.[0]?.ip, `${name}: no ingress yet`);
-      return svc;
-    },
-    { timeoutMs: 60_000, message: `${name} never got an ingress` },
-  );
+  return await waitForIngress(cluster, ns, name, { timeoutMs: 60_000 });
 }
 
 before(async () => {
@@ -115,31 +101,22 @@ before(async () => {
   await addNode(1);
   await cluster.core.createNamespacedSecret({
     namespace: ns,
-    body: { metadata: { name: 'gcp-key' }, stringData: { 'key.json': keyJson() } },
-  });
-  await cluster.custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
     body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'LoadBalancerProvider',
-      metadata: { name: providerName },
-      spec: {
-        credentialsSecretRef: { name: 'gcp-key' },
-        gcp: { project: PROJECT, region: REGION, endpoint: fake.endpoint, rateLimit: { qps: 200, burst: 200 } },
-      },
+      metadata: { name: 'gcp-key' },
+      stringData: { 'key.json': serviceAccountKeyJson(`lb@${PROJECT}.iam.gserviceaccount.com`) },
     },
+  });
+  await createProvider(cluster, providerName, {
+    credentialsSecretRef: { name: 'gcp-key' },
+    gcp: { project: PROJECT, region: REGION, endpoint: fake.endpoint, rateLimit: { qps: 200, burst: 200 } },
   });
   await start();
 });
 
 after(async () => {
   await operator?.stop();
-  await cluster.custom
-    .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name: providerName })
-    .catch(() => undefined);
-  for (const name of nodeNames) await cluster.core.deleteNode({ name }).catch(() => undefined);
+  await deleteProvider(cluster, providerName);
+  for (const name of nodeNames) await deleteNode(cluster, name);
   await deleteTestNamespaces();
   await fake.stop();
 });

@@ -1,5 +1,6 @@
 // Shared set-up for provider tests: a GCE fake, the real @google-cloud/compute client pointed at
-// it, and builders for DesiredLoadBalancer values.
+// it, builders for DesiredLoadBalancer values, and service-account keys.
+import { generateKeyPairSync } from 'node:crypto';
 import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
@@ -119,3 +120,13 @@ export function desired(overrides: Partial<DesiredLoadBalancer> & { uid?: string
 }
 
 export const signal = (): AbortSignal => AbortSignal.timeout(60_000);
+
+/** A service-account key file (key.json) with a fresh RSA key; `extra` adds fields such as private_key_id. */
+export function serviceAccountKeyJson(email: string, extra: Record<string, string> = {}): string {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return JSON.stringify({ type: 'service_account', client_email: email, private_key: privateKey, ...extra });
+}

@@ -1,7 +1,8 @@
 // Helpers for controller tests against the real control plane: providers, nodes, Services,
 // events, and an operator wired to the in-memory test provider.
 import { randomBytes } from 'node:crypto';
-import type { CoreV1Event, V1Node, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import type { CoreV1Event, V1Node, V1NodeAddress, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import {
   GROUP,
   PLURAL,
@@ -12,7 +13,8 @@ import {
 import { createLogger, silentLogger } from '../../src/log.ts';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
-import type { TestCluster } from '../harness/cluster.ts';
+import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import { eventually } from '../harness/wait.ts';
 import { testProviderDefinition, type TestCloud } from './test-provider.ts';
 
 export function suffix(): string {
@@ -23,11 +25,13 @@ export function testLogger(name: string) {
   return process.env['CLOUDLB_TEST_LOG'] ? createLogger('debug', name) : silentLogger();
 }
 
+/** A cluster-scoped LoadBalancerProvider; of type local unless `spec` names a type (aws, gcp, local). */
 export async function createProvider(
-  cluster: TestCluster,
+  cluster: Pick<TestCluster, 'custom'>,
   name: string,
   spec: Partial<LoadBalancerProviderSpec> = {},
 ): Promise<void> {
+  const typed = spec.aws !== undefined || spec.gcp !== undefined || spec.local !== undefined;
   await cluster.custom.createClusterCustomObject({
     group: GROUP,
     version: VERSION,
@@ -36,7 +40,7 @@ export async function createProvider(
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'LoadBalancerProvider',
       metadata: { name },
-      spec: { local: {}, ...spec },
+      spec: typed ? spec : { local: {}, ...spec },
     },
   });
 }
@@ -50,38 +54,42 @@ export async function getProvider(cluster: TestCluster, name: string): Promise<L
   })) as LoadBalancerProvider;
 }
 
-export async function deleteProvider(cluster: TestCluster, name: string): Promise<void> {
+export async function deleteProvider(cluster: Pick<TestCluster, 'custom'>, name: string): Promise<void> {
   await cluster.custom
     .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })
     .catch(() => undefined);
 }
 
+export interface NodeOptions {
+  readonly labels?: Record<string, string>;
+  /** Default: `test:///<name>`. */
+  readonly providerID?: string;
+  /** Default: one random InternalIP in 10.99.0.0/16; `[]` leaves the node without a status. */
+  readonly addresses?: V1NodeAddress[];
+}
+
 export async function createNode(
-  cluster: TestCluster,
+  cluster: Pick<TestCluster, 'core'>,
   name: string,
-  labels: Record<string, string> = {},
+  options: NodeOptions = {},
 ): Promise<V1Node> {
   const node = await cluster.core.createNode({
-    body: { metadata: { name, labels }, spec: { providerID: `test:///${name}` } },
-  });
-  await cluster.core.replaceNodeStatus({
-    name,
     body: {
-      ...node,
-      status: {
-        addresses: [
-          {
-            type: 'InternalIP',
-            address: `10.99.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`,
-          },
-        ],
-      },
+      metadata: { name, labels: options.labels ?? {} },
+      spec: { providerID: options.providerID ?? `test:///${name}` },
     },
   });
+  const addresses = options.addresses ?? [
+    {
+      type: 'InternalIP',
+      address: `10.99.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`,
+    },
+  ];
+  if (addresses.length > 0) await cluster.core.replaceNodeStatus({ name, body: { ...node, status: { addresses } } });
   return node;
 }
 
-export async function deleteNode(cluster: TestCluster, name: string): Promise<void> {
+export async function deleteNode(cluster: Pick<TestCluster, 'core'>, name: string): Promise<void> {
   await cluster.core.deleteNode({ name }).catch(() => undefined);
 }
 
@@ -110,6 +118,23 @@ export async function createService(
 
 export async function getService(cluster: TestCluster, namespace: string, name: string): Promise<V1Service> {
   return await cluster.core.readNamespacedService({ namespace, name });
+}
+
+/** Waits until the Service's status has a load-balancer IP, and returns the Service as it then is. */
+export async function waitForIngress(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  options: { timeoutMs?: number } = {},
+): Promise<V1Service> {
+  return await eventually(
+    async () => {
+      const svc = await getService(cluster, namespace, name);
+      assert.ok(svc.status?.loadBalancer?.ingress?.[0]?.ip, `${name}: no ingress yet`);
+      return svc;
+    },
+    { ...options, message: `${name} never got an ingress` },
+  );
 }
 
 export async function serviceEvents(cluster: TestCluster, namespace: string, name: string): Promise<CoreV1Event[]> {
@@ -167,4 +192,37 @@ export async function setNodeLabel(
   if (value === undefined) delete labels[key];
   else labels[key] = value;
   await cluster.core.patchNode({ name, body: [{ op: 'add', path: '/metadata/labels', value: labels }] });
+}
+
+/** What a controller test file shares: the control plane and a fresh namespace. */
+export interface TestFile {
+  readonly cluster: TestCluster;
+  readonly ns: string;
+  /** Deletes the providers and nodes made by setUpTestFile, then the test namespaces. */
+  cleanUp(): Promise<void>;
+}
+
+/** A namespace, then `nodes` (createNode defaults), then `providers` (name → spec, as createProvider). */
+export async function setUpTestFile(
+  prefix: string,
+  made: {
+    readonly nodes?: readonly string[];
+    readonly providers?: Readonly<Record<string, Partial<LoadBalancerProviderSpec>>>;
+  },
+): Promise<TestFile> {
+  const cluster = await testCluster();
+  const ns = await testNamespace(cluster, prefix);
+  const nodes = made.nodes ?? [];
+  const providers = Object.entries(made.providers ?? {});
+  for (const node of nodes) await createNode(cluster, node);
+  for (const [name, spec] of providers) await createProvider(cluster, name, spec);
+  return {
+    cluster,
+    ns,
+    cleanUp: async () => {
+      for (const [name] of providers) await deleteProvider(cluster, name);
+      for (const node of nodes) await deleteNode(cluster, node);
+      await deleteTestNamespaces();
+    },
+  };
 }
