@@ -23,6 +23,7 @@ import { resolveProvider } from './controller/classes.ts';
 import { KubeServiceWriter } from './controller/service-writer.ts';
 import { currentCondition } from './controller/status.ts';
 import { OrphanSweeper } from './controller/sweep.ts';
+import { withConnectionReuse } from './kube/client.ts';
 import { EventRecorder } from './kube/events.ts';
 import { startHealthServer, startMetricsServer } from './kube/http.ts';
 import { SupervisedInformer } from './kube/informer.ts';
@@ -99,7 +100,8 @@ interface Work {
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const log = options.log ?? silentLogger();
   const identity = options.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const { kc, clusterName, namespace } = options;
+  const { clusterName, namespace } = options;
+  const kc = withConnectionReuse(options.kc);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const metrics = createMetrics(new Registry());
