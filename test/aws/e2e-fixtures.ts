@@ -8,12 +8,12 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { GROUP, PLURAL, VERSION } from '../../src/api/loadbalancerprovider.ts';
+import type { AwsProviderSpec } from '../../src/api/loadbalancerprovider.ts';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { awsProvider } from '../../providers/aws/index.ts';
 import type { TestCluster } from '../harness/cluster.ts';
-import { testLogger } from '../support/fixture.ts';
+import { createNode, createProvider, testLogger } from '../support/fixture.ts';
 import { rawClients } from './fixtures.ts';
 
 /** Starts `count` EC2 instances in moto (zone us-east-1a) and returns their IDs. */
@@ -34,13 +34,15 @@ export async function runInstances(endpoint: string, subnetID: string, count: nu
 }
 
 /** A Node whose spec.providerID points at an instance in moto, with an InternalIP. */
-export async function createAwsNode(cluster: TestCluster, name: string, instanceID: string): Promise<void> {
-  const created = await cluster.core.createNode({
-    body: { metadata: { name }, spec: { providerID: `aws:///us-east-1a/${instanceID}` } },
-  });
-  await cluster.core.replaceNodeStatus({
-    name,
-    body: { ...created, status: { addresses: [{ type: 'InternalIP', address: '10.10.0.10' }] } },
+export async function createAwsNode(
+  cluster: TestCluster,
+  name: string,
+  instanceID: string,
+  address = '10.10.0.10',
+): Promise<void> {
+  await createNode(cluster, name, {
+    providerID: `aws:///us-east-1a/${instanceID}`,
+    addresses: [{ type: 'InternalIP', address }],
   });
 }
 
@@ -80,18 +82,11 @@ export async function createAwsProviderObject(
   cluster: TestCluster,
   name: string,
   aws: Record<string, unknown>,
-  secretName: string,
+  secretName: string | undefined,
 ): Promise<void> {
-  await cluster.custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'LoadBalancerProvider',
-      metadata: { name },
-      spec: { credentialsSecretRef: { name: secretName }, aws },
-    },
+  await createProvider(cluster, name, {
+    ...(secretName === undefined ? {} : { credentialsSecretRef: { name: secretName } }),
+    aws: aws as unknown as AwsProviderSpec,
   });
 }
 

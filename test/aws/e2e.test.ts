@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
-import { createService, deleteProvider, getService, suffix, testLogger } from '../support/fixture.ts';
-import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { ProviderRegistry } from '../../src/provider/registry.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/loadbalancerprovider.ts';
-import { awsProvider } from '../../providers/aws/index.ts';
+import { createService, deleteProvider, getService, suffix } from '../support/fixture.ts';
+import type { RunningOperator } from '../../src/operator.ts';
+import { createAwsNode, createAwsProviderObject, startAwsOperator } from './e2e-fixtures.ts';
 import { census, seedNetwork } from './fixtures.ts';
 
 const id = suffix();
@@ -30,36 +28,15 @@ before(async () => {
   const { subnets } = await seedNetwork(moto.endpoint);
   ns = await testNamespace(cluster, 'aws-e2e');
   for (const [i, name] of nodeNames.entries()) {
-    const created = await cluster.core.createNode({
-      body: { metadata: { name }, spec: { providerID: `aws:///us-east-1a/i-00000000000000a${i}` } },
-    });
-    await cluster.core.replaceNodeStatus({
-      name,
-      body: { ...created, status: { addresses: [{ type: 'InternalIP', address: `10.10.0.${10 + i}` }] } },
-    });
+    await createAwsNode(cluster, name, `i-00000000000000a${i}`, `10.10.0.${10 + i}`);
   }
-  await cluster.custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'LoadBalancerProvider',
-      metadata: { name: providerName },
-      spec: { aws: { region: 'us-east-1', endpoint: moto.endpoint, subnetIDs: subnets } },
-    },
-  });
-  operator = await startOperator({
-    kc: cluster.kc,
-    clusterName: `e2e-${id}`,
-    namespace: ns,
-    registry: new ProviderRegistry([awsProvider]),
-    workers: 4,
-    sweep: { enabled: false, intervalMs: 600_000, graceMs: 0 },
-    backoff: { baseMs: 200, maxMs: 2_000 },
-    drainMs: 2_000,
-    log: testLogger('aws-e2e'),
-  });
+  await createAwsProviderObject(
+    cluster,
+    providerName,
+    { region: 'us-east-1', endpoint: moto.endpoint, subnetIDs: subnets },
+    undefined,
+  );
+  operator = await startAwsOperator(cluster, { clusterName: `e2e-${id}`, namespace: ns });
 });
 
 after(async () => {

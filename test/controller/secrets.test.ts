@@ -7,11 +7,11 @@ import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { GROUP, PLURAL, VERSION } from '../../src/api/loadbalancerprovider.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { builtinRegistry } from '../../src/provider/builtin.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
+import { createNode, createProvider, deleteProvider } from '../support/fixture.ts';
 
 const AWS_SECRET_KEY = 'SECRETMARKERawsSecretKey0123456789abcdef';
 const AWS_SESSION_TOKEN = 'SECRETMARKERawsSessionToken0123456789';
@@ -46,15 +46,6 @@ async function startRefusingAws(): Promise<{ server: Server; url: string }> {
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
   return { server, url: `http://127.0.0.1:${address.port}` };
-}
-
-async function createProviderObject(name: string, spec: object): Promise<void> {
-  await cluster.custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'LoadBalancerProvider', metadata: { name }, spec },
-  });
 }
 
 async function createService(name: string, loadBalancerClass: string): Promise<void> {
@@ -101,21 +92,16 @@ before(async () => {
     namespace: operatorNs,
     body: { metadata: { name: 'gcp' }, stringData: { 'key.json': keyJson } },
   });
-  await createProviderObject(awsProvider, {
+  await createProvider(cluster, awsProvider, {
     credentialsSecretRef: { name: 'aws' },
     aws: { region: 'us-east-1', endpoint: refusing.url, subnetIDs: ['subnet-0123456789abcdef0'] },
   });
-  await createProviderObject(gcpProvider, {
+  await createProvider(cluster, gcpProvider, {
     credentialsSecretRef: { name: 'gcp' },
     // Nothing listens here: with a key that cannot sign, no request is ever sent.
     gcp: { project: 'secret-test', region: 'europe-west1', endpoint: 'https://127.0.0.1:9' },
   });
-  await cluster.core.createNode({
-    body: {
-      metadata: { name: `secrets-node-${suffix}` },
-      spec: { providerID: 'aws:///us-east-1a/i-0123456789abcdef0' },
-    },
-  });
+  await createNode(cluster, `secrets-node-${suffix}`, { providerID: 'aws:///us-east-1a/i-0123456789abcdef0' });
 
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -141,11 +127,7 @@ after(async () => {
   await operator?.stop();
   await new Promise((resolve) => awsEndpoint.close(resolve));
   await cluster.core.deleteNode({ name: `secrets-node-${suffix}` }).catch(() => undefined);
-  for (const name of [awsProvider, gcpProvider]) {
-    await cluster.custom
-      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })
-      .catch(() => undefined);
-  }
+  for (const name of [awsProvider, gcpProvider]) await deleteProvider(cluster, name);
   await deleteTestNamespaces();
 });
 
