@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  attributeChanges,
+  entriesToChange,
   healthCheckNeedsUpdate,
   ingressChanges,
   listenerNeedsUpdate,
@@ -54,7 +54,7 @@ test('targets: register the new, deregister the gone, keep the rest', () => {
 });
 
 test('attributes: only wanted ones that differ', () => {
-  assert.deepEqual(attributeChanges({ a: '1', b: '2' }, { a: '1', b: '3' }), { b: '3' });
+  assert.deepEqual(entriesToChange({ a: '1', b: '2' }, { a: '1', b: '3' }), { b: '3' });
 });
 
 test('listener: protocol or target differs → update', () => {

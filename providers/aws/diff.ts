@@ -43,8 +43,11 @@ export function targetChanges(current: readonly PlannedTarget[], wanted: readonl
   };
 }
 
-/** Attributes the user asked for that differ; attributes nobody asked for are left as AWS has them. */
-export function attributeChanges(
+/**
+ * The entries of `wanted` that `current` lacks or holds with another value. Used for attributes and
+ * tags alike: keys nobody asked for are left as AWS has them.
+ */
+export function entriesToChange(
   current: Readonly<Record<string, string>>,
   wanted: Readonly<Record<string, string>>,
 ): Record<string, string> {

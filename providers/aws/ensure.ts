@@ -5,13 +5,12 @@ import type { DesiredLoadBalancer, IngressPoint, LoadBalancerStatus } from '../.
 import { PermanentError, ProviderError } from '../../src/provider/errors/index.ts';
 import { ANNOTATION_PREFIX, parseAnnotations } from './annotations.ts';
 import type { AwsContext } from './context.ts';
-import { listenerNeedsUpdate, securityGroupsNeedUpdate, subnetsNeedUpdate } from './diff.ts';
+import { entriesToChange, listenerNeedsUpdate, securityGroupsNeedUpdate, subnetsNeedUpdate } from './diff.ts';
 import { planLoadBalancer, type Plan } from './plan.ts';
 import { readCurrent } from './read.ts';
 import { ensureSecurityGroup } from './security-group.ts';
 import { chooseSubnets } from './subnets.ts';
 import { deleteTargetGroups, ensureTargetGroup } from './target-groups.ts';
-import { missingTags } from './tags.ts';
 
 const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
 
@@ -177,7 +176,7 @@ async function updateLoadBalancer(
     await ctx.api.setSecurityGroups(arn, [groupID], signal);
     wrote++;
   }
-  const lacking = missingTags(tags, plan.tags);
+  const lacking = entriesToChange(tags, plan.tags);
   if (Object.keys(lacking).length > 0) {
     await ctx.api.addTags([arn], lacking, signal);
     wrote++;

@@ -4,10 +4,10 @@ import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
 import type { AwsApi } from './api.ts';
 import { errorCode, isStillInUse } from './aws-errors.ts';
-import { ingressChanges, permissionsFromRules, rulesFromPermissions } from './diff.ts';
+import { entriesToChange, ingressChanges, permissionsFromRules, rulesFromPermissions } from './diff.ts';
 import { securityGroupName } from './names.ts';
 import type { SecurityGroupRule } from './plan.ts';
-import { isOwnedBy, missingTags, tagMap } from './tags.ts';
+import { isOwnedBy, tagMap } from './tags.ts';
 import { sleep } from './token-bucket.ts';
 
 export async function ownedSecurityGroups(
@@ -64,7 +64,7 @@ export async function ensureSecurityGroup(
     wrote++;
     currentRules = [];
   } else if (existing !== undefined) {
-    const lacking = missingTags(tagMap(existing.Tags), input.tags);
+    const lacking = entriesToChange(tagMap(existing.Tags), input.tags);
     if (Object.keys(lacking).length > 0) {
       await api.createTags(groupID, lacking, signal);
       wrote++;

@@ -77,13 +77,3 @@ export function refFromTags(tags: Readonly<Record<string, string>>, clusterName:
   };
   return { name, ownership };
 }
-
-/** Tags the resource should carry that it lacks or carries with another value. */
-export function missingTags(
-  current: Readonly<Record<string, string>>,
-  wanted: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(wanted)) if (current[k] !== v) out[k] = v;
-  return out;
-}

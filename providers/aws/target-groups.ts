@@ -5,9 +5,9 @@ import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
 import type { AwsApi } from './api.ts';
 import { isStillInUse } from './aws-errors.ts';
-import { attributeChanges, healthCheckNeedsUpdate, targetChanges, targetGroupNeedsReplacement } from './diff.ts';
+import { entriesToChange, healthCheckNeedsUpdate, targetChanges, targetGroupNeedsReplacement } from './diff.ts';
 import type { PlannedTargetGroup } from './plan.ts';
-import { isOwnedBy, missingTags } from './tags.ts';
+import { isOwnedBy } from './tags.ts';
 import { sleep } from './token-bucket.ts';
 
 export interface EnsuredTargetGroup {
@@ -64,7 +64,7 @@ export async function ensureTargetGroup(
       await api.modifyTargetGroupHealthCheck(arn, planned.healthCheck, signal);
       wrote++;
     }
-    const lacking = missingTags(found.tags, input.tags);
+    const lacking = entriesToChange(found.tags, input.tags);
     if (Object.keys(lacking).length > 0) {
       await api.addTags([arn], lacking, signal);
       wrote++;
@@ -73,7 +73,7 @@ export async function ensureTargetGroup(
 
   if (Object.keys(planned.attributes).length > 0) {
     const current = created ? {} : await api.targetGroupAttributes(arn, signal);
-    const changes = attributeChanges(current, planned.attributes);
+    const changes = entriesToChange(current, planned.attributes);
     if (Object.keys(changes).length > 0) {
       await api.modifyTargetGroupAttributes(arn, changes, signal);
       wrote++;
