@@ -281,7 +281,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       sweep();
       current.timers.push(setInterval(sweep, options.sweep?.intervalMs ?? 600_000));
     }
-    const resyncMs = options.resyncIntervalMs ?? 600_000;
+    const resyncMs = options.resyncIntervalMs ?? 3_600_000;
     current.timers.push(
       setInterval(() => {
         reconciler.forgetAll();
