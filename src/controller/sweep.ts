@@ -3,39 +3,34 @@ import type { Logger } from 'pino';
 import { GROUP, KIND, VERSION } from '../api/loadbalancerprovider.ts';
 import type { LoadBalancerRef } from '../provider/contract.ts';
 import { resolveProvider, type ClassIndex } from './classes.ts';
-import { FINALIZER, PROVIDER_ANNOTATION, Reason } from './constants.ts';
+import { FINALIZER, Reason } from './constants.ts';
 import { errorText } from './messages.ts';
 import type { EventSink, ProviderHandle } from './reconcile.ts';
 
-/** Any provider: a Service holds our finalizer but lost the annotation naming its provider. */
-const ANY = '*';
-
 /**
- * Which providers each Service UID still wants a load balancer from: the provider it resolves to
- * (unless it is being deleted) and the one its finalizer's cleanup will ask. Pure.
+ * The UIDs of the Services that still want a load balancer: those that resolve to a provider
+ * (unless being deleted) and those whose finalizer's cleanup has yet to run. Pure.
  */
-export function wantedBy(services: readonly V1Service[], classes: ClassIndex): Map<string, Set<string>> {
-  const wanted = new Map<string, Set<string>>();
+export function wantedBy(services: readonly V1Service[], classes: ClassIndex): Set<string> {
+  const wanted = new Set<string>();
   for (const service of services) {
     const uid = service.metadata?.uid;
     if (!uid) continue;
-    const names = new Set<string>();
-    if ((service.metadata?.finalizers ?? []).includes(FINALIZER))
-      names.add(service.metadata?.annotations?.[PROVIDER_ANNOTATION] ?? ANY);
+    const finalizer = (service.metadata?.finalizers ?? []).includes(FINALIZER);
     const resolution = resolveProvider(service, classes);
-    if (!service.metadata?.deletionTimestamp && resolution.kind === 'provider') names.add(resolution.name);
-    if (names.size > 0) wanted.set(uid, names);
+    if (finalizer || (!service.metadata?.deletionTimestamp && resolution.kind === 'provider')) wanted.add(uid);
   }
   return wanted;
 }
 
-export function isOrphan(
-  ref: LoadBalancerRef,
-  provider: string,
-  wanted: ReadonlyMap<string, ReadonlySet<string>>,
-): boolean {
-  const names = wanted.get(ref.ownership.serviceUID);
-  return names === undefined || !(names.has(provider) || names.has(ANY));
+/**
+ * Orphaned: no Service wants a load balancer from any provider. Not "from this provider": two
+ * providers may reach the same account (a public and an internal class in one AWS region), where
+ * each lists the other's load balancers under the same cluster ownership. A load balancer left in
+ * another account by a class change is the finalizer's to clean up, or goes with its Service.
+ */
+export function isOrphan(ref: LoadBalancerRef, wanted: ReadonlySet<string>): boolean {
+  return !wanted.has(ref.ownership.serviceUID);
 }
 
 export interface SweepDeps {
@@ -91,7 +86,7 @@ export class OrphanSweeper {
       if (!this.#deps.synced()) return deleted;
       const wanted = wantedBy(this.#deps.services(), this.#deps.classes());
       for (const ref of owned) {
-        if (ref.ownership.clusterName !== this.#deps.clusterName || !isOrphan(ref, handle.name, wanted)) continue;
+        if (ref.ownership.clusterName !== this.#deps.clusterName || !isOrphan(ref, wanted)) continue;
         const key = `${handle.name}/${ref.name}`;
         seen.add(key);
         const now = this.#deps.now?.() ?? Date.now();
