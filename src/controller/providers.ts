@@ -96,8 +96,8 @@ export class ProviderManager {
     return { state: 'notReady', message: entry.problem?.message ?? 'not built yet' };
   }
 
-  readyNames(): string[] {
-    return [...this.#entries].filter(([, e]) => e.handle !== undefined).map(([name]) => name);
+  names(): string[] {
+    return this.#options.listProviders().map((p) => p.metadata.name);
   }
 
   handles(): ProviderHandle[] {

@@ -70,10 +70,11 @@ function harness(
   const nodes = options.nodes ?? [
     { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } },
   ];
+  let providerState = options.providerState ?? 'ready';
   const lookup = (name: string): ProviderLookup =>
     name !== 'p'
       ? { state: 'missing' }
-      : options.providerState === 'notReady'
+      : providerState === 'notReady'
         ? { state: 'notReady', message: 'Secret x lacks key y' }
         : {
             state: 'ready',
@@ -84,7 +85,7 @@ function harness(
     getService: (ns, name) => store.get(`${ns}/${name}`),
     nodes: () => nodes,
     classes: () => indexProviders(objects),
-    providers: { lookup, readyNames: () => ['p'] },
+    providers: { lookup, names: () => ['p'] },
     writer,
     events: { record: (_o, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
     log: silentLogger(),
@@ -94,7 +95,10 @@ function harness(
   };
   const get = (): V1Service => store.get('n/s')!;
   const run = async () => await reconciler.reconcile('n/s', new AbortController().signal);
-  return { cloud, store, events, order, put, get, run, reconciler };
+  const setProviderState = (state: 'ready' | 'notReady'): void => {
+    providerState = state;
+  };
+  return { cloud, store, events, order, put, get, run, reconciler, setProviderState };
 }
 
 const lbSpec = {
@@ -234,4 +238,24 @@ test('a waiting Service that stops being ours loses our condition, not its ingre
   h.order.length = 0;
   await h.run();
   assert.deepEqual(h.order, ['clear']);
+});
+
+test('finalizer without the provider annotation: waits for a provider that is not ready, never drops it', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  assert.equal(h.cloud.lbs.size, 1);
+  const svc = structuredClone(h.get());
+  delete svc.metadata!.annotations![PROVIDER_ANNOTATION];
+  svc.spec = { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] };
+  h.store.set('n/s', svc);
+  h.setProviderState('notReady');
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.deepEqual(h.get().metadata?.finalizers, [FINALIZER], 'the finalizer stays while a provider cannot be asked');
+  assert.equal(h.cloud.lbs.size, 1);
+  assert.ok(h.events.some((e) => e.startsWith('Warning DeleteLoadBalancerFailed')));
+  h.setProviderState('ready');
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.equal(h.cloud.lbs.size, 0, 'deleted once the provider is ready');
+  assert.deepEqual(h.get().metadata?.finalizers, []);
 });

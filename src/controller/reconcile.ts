@@ -63,7 +63,11 @@ export interface ReconcilerDeps {
   readonly getService: (namespace: string, name: string) => V1Service | undefined;
   readonly nodes: () => readonly V1Node[];
   readonly classes: () => ClassIndex;
-  readonly providers: { lookup(name: string): ProviderLookup; readyNames(): readonly string[] };
+  readonly providers: {
+    lookup(name: string): ProviderLookup;
+    /** Every LoadBalancerProvider object's name, ready or not. */
+    names(): readonly string[];
+  };
   readonly writer: ServiceWriter;
   readonly events: EventSink;
   readonly log: Logger;
@@ -370,7 +374,8 @@ export class Reconciler {
   ): Promise<{ outcome?: Outcome; service?: V1Service }> {
     const key = serviceKey(service);
     const memo = this.#memoOf(service);
-    const names = providerName !== undefined ? [providerName] : this.#deps.providers.readyNames();
+    // Without the annotation any provider may hold it: ask them all, and wait for any not ready.
+    const names = providerName !== undefined ? [providerName] : this.#deps.providers.names();
     const handles: ProviderHandle[] = [];
     for (const name of names) {
       const lookup = this.#deps.providers.lookup(name);
