@@ -7,7 +7,7 @@ import { ANNOTATION_PREFIX, parseAnnotations } from './annotations.ts';
 import type { AwsContext } from './context.ts';
 import { entriesToChange, listenerNeedsUpdate, securityGroupsNeedUpdate, subnetsNeedUpdate } from './diff.ts';
 import { planLoadBalancer, type Plan } from './plan.ts';
-import { readCurrent } from './read.ts';
+import { loadBalancersUnderOtherNames, readCurrent } from './read.ts';
 import { ensureSecurityGroup } from './security-group.ts';
 import { chooseSubnets } from './subnets.ts';
 import { deleteTargetGroups, ensureTargetGroup } from './target-groups.ts';
@@ -42,6 +42,20 @@ export async function ensureLoadBalancer(
     wrote++;
     nlb = undefined;
     listeners = [];
+  }
+  if (nlb === undefined) {
+    // The name annotation changed (or nothing exists yet): the NLB under the old name is replaced
+    // like a scheme change, rather than left behind holding the target groups.
+    for (const arn of await loadBalancersUnderOtherNames(
+      api,
+      plan.targetGroups.map((g) => g.name),
+      lb,
+      signal,
+    )) {
+      ctx.log.info({ nlb: plan.nlbName, previous: arn }, 'replacing NLB to change its name');
+      await api.deleteLoadBalancer(arn, signal);
+      wrote++;
+    }
   }
   ctx.nlbNames.set(lb.ownership.serviceUID, plan.nlbName);
 

@@ -80,3 +80,22 @@ function ownedGroups(
     return isOwnedBy(t, ref) ? [{ group, tags: t }] : [];
   });
 }
+
+/**
+ * ARNs of this Service's NLBs under another name (the name annotation changed), found through
+ * its target groups, whose names do not depend on the NLB's, and kept only when tagged as ours.
+ */
+export async function loadBalancersUnderOtherNames(
+  api: AwsApi,
+  groupNames: readonly string[],
+  ref: LoadBalancerRef,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const arns = new Set<string>();
+  for (const name of groupNames)
+    for (const group of await api.targetGroupsByName(name, signal))
+      for (const arn of group.LoadBalancerArns ?? []) arns.add(arn);
+  if (arns.size === 0) return [];
+  const tags = await api.tagsOf([...arns], signal);
+  return [...arns].filter((arn) => isOwnedBy(tags.get(arn) ?? {}, ref));
+}

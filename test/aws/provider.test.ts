@@ -323,3 +323,20 @@ test('a bad spec.aws throws PermanentError naming the field, without any call', 
     (e: unknown) => e instanceof PermanentError && /spec\.aws\.subnetIDs/.test(e.field ?? ''),
   );
 });
+
+test('a changed name annotation replaces the NLB: the old one is deleted, not left behind', async () => {
+  const c = countedProvider(moto.endpoint);
+  const svc = service({ annotations: { [`${P}name`]: 'first-nlb' } });
+  await c.provider.ensure(svc, signal());
+  // A fresh instance, as after a restart: it has no memory of the first name.
+  const fresh = countedProvider(moto.endpoint);
+  const renamed = { ...svc, annotations: { [`${P}name`]: 'second-nlb' } };
+  const status = await fresh.provider.ensure(renamed, signal());
+  assert.equal(status.changed, true);
+  assert.deepEqual((await census(moto.endpoint)).loadBalancers, ['second-nlb']);
+  assert.deepEqual((await describe('second-nlb')).listeners, ['443/TCP', '80/TCP']);
+  await fresh.provider.delete(renamed, signal());
+  assert.deepEqual(await census(moto.endpoint), { loadBalancers: [], targetGroups: [], securityGroups: [] });
+  await c.provider.close();
+  await fresh.provider.close();
+});
