@@ -41,7 +41,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher } from '../../src/provider/batcher.ts';
 import type { AwsCaller } from './call.ts';
 import type { AwsClients } from './clients.ts';
 import { errorCode, isNotFound } from './aws-errors.ts';

@@ -1,12 +1,13 @@
-// Coalesces concurrent Describe requests from different Services into one AWS call of at most
-// `maxKeys` names/ARNs (ELBv2 Describe calls take 20). A resync of N Services runs up to --workers
-// ensures at once; each starts with DescribeLoadBalancers(Names=[own]) and DescribeTags(own ARNs),
-// so requests arriving within `windowMs` of each other go out together.
+// Coalesces concurrent lookups from different Services into one cloud call of at most `maxKeys`
+// keys. A resync of N Services runs up to --workers ensures at once, and each starts by reading
+// its own resources by name (ELBv2 DescribeLoadBalancers/DescribeTags take 20 names or ARNs; a
+// Compute list takes a name filter), so requests arriving within `windowMs` of each other go out
+// together. Shared by the providers that need it; it knows no cloud.
 //
-// Written here rather than taken from a library: dataloader is not among the dependencies (and
-// none may be added), and what we need differs from it in three ways — a request carries several
-// keys and is never split across calls; a batch that AWS refuses because of one caller's keys
-// (NotFound, validation) is re-run per caller so no Service fails for another's sake; and each
+// Written here rather than taken from a library: dataloader is not among the dependencies, and
+// what we need differs from it in three ways — a request carries several keys and is never split
+// across calls; a batch the cloud refuses because of one caller's keys (AWS fails a whole Describe
+// when one name is unknown) is re-run per caller so no Service fails for another's sake; and each
 // caller keeps its own AbortSignal, the shared call being aborted only when all of them are.
 
 export interface BatcherOptions<K, V> {
@@ -16,11 +17,11 @@ export interface BatcherOptions<K, V> {
   readonly windowMs: number;
   /**
    * Calls of this kind in flight at once; a batch whose window has passed waits for one to finish,
-   * taking more requests meanwhile — so batches grow when AWS (or the rate limit) is slow, and a
+   * taking more requests meanwhile — so batches grow when the cloud (or the rate limit) is slow, and a
    * lone request on an idle provider still goes out after windowMs. Default 2.
    */
   readonly maxInFlight?: number;
-  /** One AWS call for these keys; a key absent from the result has no entry (gone). */
+  /** One cloud call for these keys; a key absent from the result has no entry (gone). */
   readonly fetch: (keys: readonly K[], signal: AbortSignal) => Promise<ReadonlyMap<K, V>>;
   /**
    * The batch failed in a way that one caller's keys may have caused (AWS fails the whole call when
