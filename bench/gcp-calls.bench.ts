@@ -1,6 +1,8 @@
 // Compute Engine API calls by method for the GCP provider against the GCE fake, through the real
 // @google-cloud/compute client: (a) creating a 2-port Service, (b) a no-op resync of N Services,
 // (c) a node joining a cluster with N Services. Prints figures; never passes or fails on time.
+// CONCURRENCY is how many ensures run at once (the operator's --workers, default 4): name lookups
+// of concurrent ensures share list calls, so the reads per Service depend on it.
 // Run: node bench/gcp-calls.bench.ts   (env: GCP_BENCH_N=1000 GCP_BENCH_CONCURRENCY=8)
 import { performance } from 'node:perf_hooks';
 import { PassThroughClient } from 'google-auth-library';
@@ -21,6 +23,8 @@ const ZONES = [`${REGION}-b`, `${REGION}-c`];
 // Operations take 2 ms, so each mutation is followed by one operation wait, as on GCE.
 const fake = await startGceFake({ operationLatencyMs: 2 });
 const counts = new Map<string, number>();
+/** Batched name lookups (resources.ts): calls, names carried, Services served. */
+const batches = { calls: 0, names: 0, callers: 0 };
 
 function provider(verifiedTtlMs: number): GcpProvider {
   const config = parseSpec({
@@ -41,7 +45,12 @@ function provider(verifiedTtlMs: number): GcpProvider {
     log: silentLogger(),
     countCall: () => {},
   };
-  return new GcpProvider(api, context, { verifiedTtlMs });
+  const onCall = (names: number, callers: number): void => {
+    batches.calls++;
+    batches.names += names;
+    batches.callers += callers;
+  };
+  return new GcpProvider(api, context, { verifiedTtlMs, batch: { onCall } });
 }
 
 const instances = new InstancesClient({
@@ -101,12 +110,18 @@ function report(title: string, ms: number, perService?: number): void {
     `  ${'total'.padEnd(45)} ${String(total).padStart(7)}   (mutating ${writes}, operation waits ${waits}, reads ${total - writes - waits})`,
   );
   if (perService) console.log(`  per Service: ${(total / perService).toFixed(2)} calls`);
+  if (batches.calls > 0)
+    console.log(
+      `  batched lookups: ${batches.calls} list calls for ${batches.callers} lookups (${(batches.callers / batches.calls).toFixed(1)} per call, ${(batches.names / batches.calls).toFixed(1)} names per call)`,
+    );
   console.log(`  wall time: ${(ms / 1000).toFixed(1)} s (fake in-process)`);
   counts.clear();
+  Object.assign(batches, { calls: 0, names: 0, callers: 0 });
 }
 
 async function measure(title: string, work: () => Promise<unknown>, perService?: number): Promise<void> {
   counts.clear();
+  Object.assign(batches, { calls: 0, names: 0, callers: 0 });
   const t = performance.now();
   await work();
   report(title, performance.now() - t, perService);

@@ -155,18 +155,19 @@ export class ComputeApi {
     }
   }
 
-  /** Every page of a list, one counted call per page. */
+  /** Every page of a list, one counted call per page; `target` names what is listed in errors. */
   async list<T, R>(
     operation: string,
     request: NoInfer<R>,
     fn: (request: R, options: CallOpts) => Promise<readonly [T[], R | null | undefined, ...unknown[]]>,
     signal: AbortSignal,
+    target = 'list',
   ): Promise<T[]> {
     const items: T[] = [];
     let next: R | null | undefined = request;
     while (next) {
       const page: R = next;
-      const [got, following] = await this.call(operation, 'list', (options) => fn(page, options), signal);
+      const [got, following] = await this.call(operation, target, (options) => fn(page, options), signal);
       items.push(...got);
       next = following;
     }

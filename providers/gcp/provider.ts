@@ -23,7 +23,7 @@ import { InstanceGroups } from './instance-groups.ts';
 import { resourceNames, RULE_KINDS } from './names.ts';
 import { CLUSTER_LABEL, clusterLabel, ownedBy, refFromDescription } from './ownership.ts';
 import { buildPlan, type Plan, type PlannedFirewall } from './plan.ts';
-import { Resources, type Address } from './resources.ts';
+import { Resources, type Address, type BatchOptions } from './resources.ts';
 
 export const GCP_CAPABILITIES: Capabilities = {
   schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP', 'SCTP'] } },
@@ -44,6 +44,8 @@ interface Memo {
 export interface GcpProviderOptions {
   /** How long a verified instance-group membership is trusted. Default 60 s. */
   readonly verifiedTtlMs?: number;
+  /** Batching of name lookups across Services (resources.ts); tests and the bench observe it. */
+  readonly batch?: BatchOptions;
 }
 
 async function ignoreNotFound(work: Promise<void>): Promise<void> {
@@ -69,7 +71,7 @@ export class GcpProvider implements LoadBalancerProvider {
   constructor(api: ComputeApi, context: ProviderContext, options: GcpProviderOptions = {}) {
     this.#api = api;
     this.#context = context;
-    this.#resources = new Resources(api);
+    this.#resources = new Resources(api, options.batch);
     this.#groups = new InstanceGroups(api, {
       clusterName: context.clusterName,
       verifiedTtlMs: options.verifiedTtlMs ?? 60_000,

@@ -349,6 +349,47 @@ describe('GCE fake', () => {
     assert.ok(next?.pageToken);
   });
 
+  it('filters by RE2 regular expressions (eq, ne) matching the whole field, and refuses malformed ones', async () => {
+    for (let i = 0; i < 12; i++)
+      await addresses.insert({
+        ...p,
+        addressResource: { name: `lb-${i}-tcp`, labels: { team: i % 2 === 0 ? 'even' : 'odd' } },
+      });
+    const names = async (filter: string): Promise<string[]> => {
+      const [got] = await addresses.list({ ...p, filter });
+      return got.map((r) => r.name ?? '');
+    };
+    assert.deepEqual(await names('name eq "(lb-1-tcp|lb-3-tcp|lb-99-tcp)"'), ['lb-1-tcp', 'lb-3-tcp']);
+    assert.deepEqual(await names("name eq 'lb-1.*'"), ['lb-1-tcp', 'lb-10-tcp', 'lb-11-tcp']);
+    assert.deepEqual(await names('name eq lb-1'), [], 'the literal must match the whole name');
+    assert.deepEqual(await names('name eq "lb-1-tcp|lb-2-tcp"'), ['lb-1-tcp', 'lb-2-tcp']);
+    assert.deepEqual(await names('(name eq "lb-[0-3]-tcp") (labels.team ne "odd")'), ['lb-0-tcp', 'lb-2-tcp']);
+    // A filtered list pages like any other: 12 matches in pages of 5.
+    const paged: string[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const request = { ...p, filter: 'name eq "lb-.*"', maxResults: 5, ...(pageToken ? { pageToken } : {}) };
+      const [got, next] = await addresses.list(request, { autoPaginate: false });
+      paged.push(...got.map((a) => a.name ?? ''));
+      pageToken = next?.pageToken ?? undefined;
+      pages++;
+    } while (pageToken);
+    assert.equal(pages, 3);
+    assert.equal(new Set(paged).size, 12);
+    for (const malformed of [
+      'name eq "(lb-1-tcp"', // unbalanced group
+      'name eq "lb-(?=1)"', // lookahead: not RE2
+      'name eq "(a)\\1"', // backreference: not RE2
+      'name eq "lb-1', // unterminated literal
+      '(name eq "lb-1-tcp") (labels.team = "odd")', // regex and comparison mixed
+      '(name eq "lb-1-tcp") OR (name eq "lb-2-tcp")', // the fake takes side-by-side (AND) only
+      'name eq "a" name eq "b"', // several expressions without parentheses
+      'name eq', // no value
+    ])
+      await assert.rejects(addresses.list({ ...p, filter: malformed }, NO_RETRY), rejectsWith(3), malformed);
+  });
+
   it('injects faults, enforces quotas, counts calls by method', async () => {
     fake.addFault({ method: 'addresses.get', preset: 'rateLimit', times: 1 });
     await assert.rejects(addresses.get({ ...p, address: 'x' }, NO_RETRY), rejectsWith(8, 'RATE_LIMIT_EXCEEDED'));

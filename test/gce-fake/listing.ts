@@ -1,38 +1,7 @@
-// List responses: GCE's filter expressions (the subset the provider sends) and page tokens.
-import { invalid } from './errors.ts';
+// List responses: filtered (filter.ts), sorted by name, paged with page tokens.
+import { parseFilter, type Filter } from './filter.ts';
 import { text } from './handler.ts';
 import type { Resource } from './store.ts';
-
-type Clause = { readonly path: readonly string[]; readonly negate: boolean; readonly value: string };
-
-/** Clauses joined by AND, or by OR (not both). */
-export interface Filter {
-  readonly any: boolean;
-  readonly clauses: readonly Clause[];
-}
-
-/**
- * Parses `name = "a"`, `labels.k = "v"`, `address = "1.2.3.4"`, joined with AND or written as
- * `(a = "x") (b = "y")`. Anything else is rejected, so the provider cannot rely on a filter the
- * fake silently ignores.
- */
-export function parseFilter(filter: string): Filter {
-  const text = filter.trim();
-  if (text === '') return { any: false, clauses: [] };
-  const any = /\)\s*OR\s*\(/i.test(text);
-  if (any && /\)\s*AND\s*\(|\)\s+\(/i.test(text)) throw invalid('filter', 'the fake does not mix AND and OR.');
-  const pieces = any
-    ? text.split(/\)\s*OR\s*\(/i)
-    : text.includes(')')
-      ? text.split(/\)\s*(?:AND\s*)?\(/i)
-      : text.split(/\s+AND\s+/i);
-  const clauses = pieces.map((piece) => {
-    const m = /^\(?\s*([A-Za-z][A-Za-z0-9_.-]*)\s*(=|!=)\s*"?([^"()]*)"?\s*\)?$/.exec(piece.trim());
-    if (!m) throw invalid('filter', `the fake does not understand '${piece}'.`);
-    return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
-  });
-  return { any, clauses };
-}
 
 function valueAt(resource: Resource, path: readonly string[]): unknown {
   let current: unknown = resource;
@@ -42,8 +11,8 @@ function valueAt(resource: Resource, path: readonly string[]): unknown {
 }
 
 export function matches(resource: Resource, filter: Filter): boolean {
-  const test = (c: Clause): boolean => (text(valueAt(resource, c.path)) === c.value) !== c.negate;
-  return filter.any ? filter.clauses.some(test) : filter.clauses.every(test);
+  const holds = (c: Filter['clauses'][number]): boolean => c.test(text(valueAt(resource, c.path))) !== c.negate;
+  return filter.any ? filter.clauses.some(holds) : filter.clauses.every(holds);
 }
 
 export function page<T>(items: readonly T[], query: URLSearchParams): { items: T[]; nextPageToken?: string } {

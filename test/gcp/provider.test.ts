@@ -293,6 +293,57 @@ describe('GCP provider against the GCE fake', () => {
     await r.provider.delete(lb, signal());
   });
 
+  it('Services reconciling at once share one list per resource type; a failed shared list fails each, recreating nothing', async () => {
+    const lbs = Array.from({ length: 6 }, (_, i) =>
+      desired({
+        targets: [target(ZB, 'node-1')],
+        ...(i % 2 === 1 ? { listeners: [{ name: 'dns', port: 53, protocol: 'UDP', nodePort: 30053 }] } : {}),
+      }),
+    );
+    const created = await Promise.all(lbs.map((lb) => r.provider.ensure(lb, signal())));
+    assert.equal(new Set(created.map((s) => s.ingress[0]?.ip)).size, 6, 'each Service its own address');
+
+    // A resync: every Service reconciles at once, finds its own resources, writes nothing.
+    r.calls.clear();
+    const again = await Promise.all(lbs.map((lb) => r.provider.ensure(lb, signal())));
+    assert.deepEqual(
+      again.map((s) => s.changed),
+      lbs.map(() => false),
+    );
+    assert.deepEqual(
+      again.map((s) => s.ingress[0]?.ip),
+      created.map((s) => s.ingress[0]?.ip),
+    );
+    assert.deepEqual(Object.fromEntries(r.calls), {
+      'compute:addresses.list': 1,
+      'compute:firewalls.list': 1,
+      'compute:forwardingRules.list': 1,
+      'compute:regionBackendServices.list': 1,
+      'compute:regionHealthChecks.list': 1,
+    });
+
+    // The shared rules list fails (after the retries): every Service fails with that error, none
+    // takes its rules for absent.
+    r.calls.clear();
+    r.fake.addFault({ method: 'forwardingRules.list', preset: 'unavailable', times: -1 });
+    const failed = await Promise.allSettled(lbs.map((lb) => r.provider.ensure(lb, signal())));
+    r.fake.clearFaults();
+    for (const f of failed) {
+      assert.equal(f.status, 'rejected');
+      assert.match(String((f.reason as Error).message), /^forwardingRules\.list batched lookup of 18 name\(s\): /);
+    }
+    assert.equal(r.mutatingCalls(), 0);
+    assert.equal(r.calls.get('compute:forwardingRules.list'), 7, 'one call and its 6 retries, for all six');
+    const after = await Promise.all(lbs.map((lb) => r.provider.ensure(lb, signal())));
+    assert.ok(after.every((s) => !s.changed));
+
+    await Promise.all(lbs.map((lb) => r.provider.delete(lb, signal())));
+    const left = ['forwardingRules', 'addresses', 'backendServices', 'healthChecks', 'firewalls']
+      .flatMap((c) => [...store(c).keys()])
+      .filter((name) => lbs.some((lb) => name.startsWith(lb.name)));
+    assert.deepEqual(left, []);
+  });
+
   it('converges through throttling, 5xx and quota faults, and leaks nothing', async () => {
     const lb = desired({
       listeners: [
