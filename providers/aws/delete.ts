@@ -1,5 +1,5 @@
-// delete(): the NLB (its listeners go with it), then its target groups once AWS releases them,
-// then the security group. Only resources carrying the Service's ownership tags are touched.
+// delete(): the NLB (its listeners go with it), then its target groups once AWS releases them
+// (and any of ours left unattached by a crash), then the security group. Only resources carrying the Service's ownership tags are touched.
 import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import type { AwsContext } from './context.ts';
 import { loadBalancerName } from './names.ts';
@@ -36,6 +36,12 @@ export async function deleteLoadBalancer(ctx: AwsContext, ref: LoadBalancerRef, 
     const owned = await scanOwnedElb(ctx, ref, signal);
     for (const arn of owned.loadBalancers) await api.deleteLoadBalancer(arn, signal);
     await deleteTargetGroups(api, owned.targetGroups, signal);
+  } else {
+    // A target group that never got its listener (a crash between CreateTargetGroup and
+    // CreateListener, or between removing a port's listener and its group) is not reachable from
+    // the NLB. Such groups are attached to no load balancer, which is rare, so only those are
+    // checked for our tags.
+    await deleteTargetGroups(api, await unattachedOwnedTargetGroups(ctx, ref, signal), signal);
   }
   await deleteSecurityGroups(api, ref, signal);
   ctx.nlbNames.delete(ref.ownership.serviceUID);
@@ -63,4 +69,19 @@ async function scanOwnedElb(
     for (const [arn, t] of tags) if (isOwnedBy(t, ref)) targetGroups.push(arn);
   }
   return { loadBalancers, targetGroups };
+}
+
+async function unattachedOwnedTargetGroups(
+  ctx: AwsContext,
+  ref: LoadBalancerRef,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const owned: string[] = [];
+  for await (const page of ctx.api.allTargetGroups(signal)) {
+    const unattached = page.filter((g) => (g.LoadBalancerArns ?? []).length === 0).map((g) => g.TargetGroupArn ?? '');
+    if (unattached.length === 0) continue;
+    const tags = await ctx.api.tagsOf(unattached, signal);
+    for (const [arn, t] of tags) if (isOwnedBy(t, ref)) owned.push(arn);
+  }
+  return owned;
 }

@@ -3,6 +3,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
   DeleteListenerCommand,
   DeleteTargetGroupCommand,
   DescribeListenersCommand,
@@ -14,6 +15,7 @@ import {
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
+import { ownershipTags, toTagList } from '../../providers/aws/tags.ts';
 import { census, countedProvider, node, rawClients, seedNetwork, service, signal } from './fixtures.ts';
 
 const P = 'service.beta.kubernetes.io/aws-load-balancer-';
@@ -339,4 +341,41 @@ test('a changed name annotation replaces the NLB: the old one is deleted, not le
   assert.deepEqual(await census(moto.endpoint), { loadBalancers: [], targetGroups: [], securityGroups: [] });
   await c.provider.close();
   await fresh.provider.close();
+});
+
+test('delete also removes our target group that a crash left without a listener, and no foreign one', async () => {
+  const c = countedProvider(moto.endpoint);
+  const svc = service();
+  await c.provider.ensure(svc, signal());
+  const [nlbName] = (await census(moto.endpoint)).loadBalancers;
+  const vpcId = (await describe(nlbName ?? '')).lb?.VpcId;
+  const { elbv2 } = rawClients(moto.endpoint);
+  // What a crash between CreateTargetGroup and CreateListener leaves: ours, tagged, attached to nothing.
+  await elbv2.send(
+    new CreateTargetGroupCommand({
+      Name: 'stray-8080-tcp',
+      Protocol: 'TCP',
+      Port: 30080,
+      VpcId: vpcId,
+      TargetType: 'instance',
+      Tags: toTagList(ownershipTags(svc)),
+    }),
+  );
+  await elbv2.send(
+    new CreateTargetGroupCommand({
+      Name: 'foreign-tg',
+      Protocol: 'TCP',
+      Port: 30081,
+      VpcId: vpcId,
+      TargetType: 'instance',
+    }),
+  );
+  elbv2.destroy();
+  await c.provider.delete(svc, signal());
+  assert.deepEqual(await census(moto.endpoint), {
+    loadBalancers: [],
+    targetGroups: ['foreign-tg'],
+    securityGroups: [],
+  });
+  await c.provider.close();
 });
