@@ -7,7 +7,7 @@ import { ANNOTATION_PREFIX, parseAnnotations } from './annotations.ts';
 import type { AwsContext } from './context.ts';
 import { entriesToChange, listenerNeedsUpdate, securityGroupsNeedUpdate, subnetsNeedUpdate } from './diff.ts';
 import { planLoadBalancer, type Plan } from './plan.ts';
-import { loadBalancersUnderOtherNames, readCurrent } from './read.ts';
+import { loadBalancersHolding, readCurrent, targetGroupsByName, type OwnedTargetGroup } from './read.ts';
 import { ensureSecurityGroup } from './security-group.ts';
 import { chooseSubnets } from './subnets.ts';
 import { deleteTargetGroups, ensureTargetGroup } from './target-groups.ts';
@@ -43,15 +43,18 @@ export async function ensureLoadBalancer(
     nlb = undefined;
     listeners = [];
   }
+  const attached = new Map(current.targetGroups.map((g) => [g.group.TargetGroupName ?? '', g]));
+  const unattached = await targetGroupsByName(
+    api,
+    plan.targetGroups.map((g) => g.name).filter((name) => !attached.has(name)),
+    lb,
+    signal,
+  );
   if (nlb === undefined) {
     // The name annotation changed (or nothing exists yet): the NLB under the old name is replaced
     // like a scheme change, rather than left behind holding the target groups.
-    for (const arn of await loadBalancersUnderOtherNames(
-      api,
-      plan.targetGroups.map((g) => g.name),
-      lb,
-      signal,
-    )) {
+    const ours = [...unattached.values()].filter((g): g is OwnedTargetGroup => g !== 'foreign');
+    for (const arn of await loadBalancersHolding(api, ours, lb, signal)) {
       ctx.log.info({ nlb: plan.nlbName, previous: arn }, 'replacing NLB to change its name');
       await api.deleteLoadBalancer(arn, signal);
       wrote++;
@@ -115,9 +118,8 @@ export async function ensureLoadBalancer(
       ensureTargetGroup(
         api,
         {
-          ref: lb,
           planned,
-          existing: current.targetGroups.find((g) => g.group.TargetGroupName === planned.name),
+          existing: attached.get(planned.name) ?? unattached.get(planned.name),
           tags: plan.tags,
           vpcID,
         },

@@ -5,12 +5,18 @@ import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import type { AwsApi } from './api.ts';
 import { isOwnedBy } from './tags.ts';
 
+/** A target group carrying this Service's tags. */
+export interface OwnedTargetGroup {
+  readonly group: TargetGroup;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 export interface CurrentState {
   readonly loadBalancer: LoadBalancer | undefined;
   readonly loadBalancerTags: Readonly<Record<string, string>>;
   readonly listeners: readonly Listener[];
   /** Our target groups attached to the NLB, with their tags. */
-  readonly targetGroups: readonly { readonly group: TargetGroup; readonly tags: Readonly<Record<string, string>> }[];
+  readonly targetGroups: readonly OwnedTargetGroup[];
   /** Same-named NLBs that are not ours: never touched. */
   readonly foreignCount: number;
 }
@@ -82,20 +88,48 @@ function ownedGroups(
 }
 
 /**
- * ARNs of this Service's NLBs under another name (the name annotation changed), found through
- * its target groups, whose names do not depend on the NLB's, and kept only when tagged as ours.
+ * Planned target groups that are not attached to our NLB (a new port, a create whose listener
+ * failed, an NLB being replaced), looked up by name: ours with its tags, or 'foreign' when only
+ * someone else's carries the name. Names with nothing behind them are absent.
  */
-export async function loadBalancersUnderOtherNames(
+export async function targetGroupsByName(
   api: AwsApi,
-  groupNames: readonly string[],
+  names: readonly string[],
+  ref: LoadBalancerRef,
+  signal: AbortSignal,
+): Promise<Map<string, OwnedTargetGroup | 'foreign'>> {
+  // One Describe per name: AWS fails a call naming several groups when any of them is missing.
+  const found = (await Promise.all(names.map((name) => api.targetGroupsByName(name, signal))))
+    .flat()
+    .filter((g) => g.TargetGroupArn !== undefined);
+  const result = new Map<string, OwnedTargetGroup | 'foreign'>();
+  if (found.length === 0) return result;
+  const tags = await api.tagsOf(
+    found.map((g) => g.TargetGroupArn ?? ''),
+    signal,
+  );
+  for (const group of found) {
+    const name = group.TargetGroupName ?? '';
+    const t = tags.get(group.TargetGroupArn ?? '') ?? {};
+    if (isOwnedBy(t, ref)) result.set(name, { group, tags: t });
+    else if (!result.has(name)) result.set(name, 'foreign');
+  }
+  return result;
+}
+
+/**
+ * This Service's NLBs that hold `groups`: after the name annotation changed, the NLB under the old
+ * name is found through its target groups, whose names do not depend on the NLB's. Kept only when
+ * tagged as ours.
+ */
+export async function loadBalancersHolding(
+  api: AwsApi,
+  groups: readonly OwnedTargetGroup[],
   ref: LoadBalancerRef,
   signal: AbortSignal,
 ): Promise<string[]> {
-  const arns = new Set<string>();
-  for (const name of groupNames)
-    for (const group of await api.targetGroupsByName(name, signal))
-      for (const arn of group.LoadBalancerArns ?? []) arns.add(arn);
-  if (arns.size === 0) return [];
-  const tags = await api.tagsOf([...arns], signal);
-  return [...arns].filter((arn) => isOwnedBy(tags.get(arn) ?? {}, ref));
+  const arns = [...new Set(groups.flatMap((g) => g.group.LoadBalancerArns ?? []))];
+  if (arns.length === 0) return [];
+  const tags = await api.tagsOf(arns, signal);
+  return arns.filter((arn) => isOwnedBy(tags.get(arn) ?? {}, ref));
 }

@@ -1,13 +1,11 @@
 // One target group per (port, protocol): found or created, health check and attributes kept as
 // planned, instance targets registered and deregistered to match the eligible nodes.
-import type { TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
 import type { AwsApi } from './api.ts';
 import { isStillInUse } from './aws-errors.ts';
 import { entriesToChange, healthCheckNeedsUpdate, targetChanges, targetGroupNeedsReplacement } from './diff.ts';
 import type { PlannedTargetGroup } from './plan.ts';
-import { isOwnedBy } from './tags.ts';
+import type { OwnedTargetGroup } from './read.ts';
 import { sleep } from './token-bucket.ts';
 
 export interface EnsuredTargetGroup {
@@ -19,9 +17,9 @@ export interface EnsuredTargetGroup {
 export async function ensureTargetGroup(
   api: AwsApi,
   input: {
-    ref: LoadBalancerRef;
     planned: PlannedTargetGroup;
-    existing: { group: TargetGroup; tags: Readonly<Record<string, string>> } | undefined;
+    /** What exists under the planned name: ours, someone else's, or nothing (see targetGroupsByName). */
+    existing: OwnedTargetGroup | 'foreign' | undefined;
     tags: Readonly<Record<string, string>>;
     vpcID: () => Promise<string>;
   },
@@ -29,22 +27,12 @@ export async function ensureTargetGroup(
 ): Promise<EnsuredTargetGroup> {
   const { planned } = input;
   let wrote = 0;
-  let found = input.existing;
-  if (found === undefined) {
-    // Not attached to our NLB (new port, or a create whose listener failed): look it up by name.
-    const byName = (await api.targetGroupsByName(planned.name, signal)).filter((g) => g.TargetGroupArn !== undefined);
-    const tags = await api.tagsOf(
-      byName.map((g) => g.TargetGroupArn ?? ''),
-      signal,
+  if (input.existing === 'foreign') {
+    throw new PermanentError(
+      `A target group named ${planned.name} exists but is not owned by this operator; it will not be reused.`,
     );
-    const ours = byName.find((g) => isOwnedBy(tags.get(g.TargetGroupArn ?? '') ?? {}, input.ref));
-    if (ours === undefined && byName.length > 0) {
-      throw new PermanentError(
-        `A target group named ${planned.name} exists but is not owned by this operator; it will not be reused.`,
-      );
-    }
-    if (ours !== undefined) found = { group: ours, tags: tags.get(ours.TargetGroupArn ?? '') ?? {} };
   }
+  const found = input.existing;
   if (found !== undefined && targetGroupNeedsReplacement(found.group, planned)) {
     throw new PermanentError(
       `Target group ${planned.name} has protocol ${found.group.Protocol ?? '?'} or target type ${found.group.TargetType ?? '?'} that cannot be changed in place.`,
