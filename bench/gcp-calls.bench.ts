@@ -13,6 +13,7 @@ import { ComputeApi } from '../providers/gcp/compute.ts';
 import { GcpProvider } from '../providers/gcp/provider.ts';
 import { parseSpec } from '../providers/gcp/spec.ts';
 import { startGceFake } from '../test/gce-fake/server.ts';
+import { desiredLoadBalancer } from '../test/support/desired.ts';
 
 const N = Number(process.env['GCP_BENCH_N'] ?? 1000);
 const CONCURRENCY = Number(process.env['GCP_BENCH_CONCURRENCY'] ?? 8);
@@ -73,19 +74,15 @@ const targets4 = nodeNames.map(target);
 
 function service(i: number, targets: readonly Target[]): DesiredLoadBalancer {
   const uid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  return {
+  return desiredLoadBalancer({
     name: `bench-${String(i).padStart(12, '0')}`,
     ownership: { clusterName: 'bench', serviceNamespace: 'default', serviceName: `svc-${i}`, serviceUID: uid },
-    scheme: 'External',
     listeners: [
       { name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 },
       { name: 'https', port: 443, protocol: 'TCP', nodePort: 30443 },
     ],
     targets,
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
-  };
+  });
 }
 
 async function pool(n: number, fn: (i: number) => Promise<unknown>): Promise<void> {

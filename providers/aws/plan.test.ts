@@ -4,11 +4,11 @@ import type { DesiredLoadBalancer } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { parseAnnotations } from './annotations.ts';
 import { instanceIDFromProviderID, mergeListeners, planHealthCheck, planLoadBalancer } from './plan.ts';
+import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
-const base: DesiredLoadBalancer = {
+const base: DesiredLoadBalancer = desiredLoadBalancer({
   name: 'c1-0123456789ab',
   ownership: { clusterName: 'c1', serviceNamespace: 'ns', serviceName: 'web', serviceUID: 'uid-1' },
-  scheme: 'External',
   listeners: [
     { port: 80, protocol: 'TCP', nodePort: 30080 },
     { port: 53, protocol: 'UDP', nodePort: 30053 },
@@ -19,10 +19,7 @@ const base: DesiredLoadBalancer = {
     { nodeName: 'n2', providerID: 'gce://p/z/n2', addresses: [], labels: {} },
     { nodeName: 'n3', addresses: [], labels: {} },
   ],
-  healthCheck: { kind: 'TrafficPort' },
-  sourceRanges: [],
-  annotations: {},
-};
+});
 
 test('providerID parsing', () => {
   assert.equal(instanceIDFromProviderID('aws:///us-east-1a/i-0123abc'), 'i-0123abc');

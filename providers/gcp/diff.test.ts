@@ -9,22 +9,18 @@ import {
 } from './diff.ts';
 import { buildPlan } from './plan.ts';
 import { parseSpec } from './spec.ts';
+import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 const config = parseSpec({ project: 'my-project', region: 'europe-west1' });
 const plan = buildPlan(
-  {
+  desiredLoadBalancer({
     name: 'prod-0123456789abcdef',
     ownership: { clusterName: 'prod', serviceNamespace: 'web', serviceName: 'shop', serviceUID: 'uid-1' },
-    scheme: 'External',
     listeners: [
       { port: 80, protocol: 'TCP', nodePort: 30080 },
       { port: 443, protocol: 'TCP', nodePort: 30443 },
     ],
-    targets: [],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
-  },
+  }),
   config,
 );
 const API = 'https://www.googleapis.com/compute/v1/';

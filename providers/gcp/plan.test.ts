@@ -4,21 +4,17 @@ import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { buildPlan, parseProviderID } from './plan.ts';
 import { parseSpec } from './spec.ts';
+import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 const config = parseSpec({ project: 'my-project', region: 'europe-west1' });
 
 function lb(listeners: Listener[], over: Partial<DesiredLoadBalancer> = {}): DesiredLoadBalancer {
-  return {
+  return desiredLoadBalancer({
     name: 'prod-0123456789abcdef',
     ownership: { clusterName: 'prod', serviceNamespace: 'web', serviceName: 'shop', serviceUID: 'uid-1' },
-    scheme: 'External',
     listeners,
-    targets: [],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...over,
-  };
+  });
 }
 const tcp = (port: number): Listener => ({ port, protocol: 'TCP', nodePort: 30000 + port });
 const udp = (port: number): Listener => ({ port, protocol: 'UDP', nodePort: 31000 + port });

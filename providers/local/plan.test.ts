@@ -3,16 +3,16 @@ import { test } from 'node:test';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { diffPlans, isNoop, listenerKey, planProxies, probeId, summarizePlan, targetHost } from './plan.ts';
+import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 function node(name: string, addresses: Target['addresses']): Target {
   return { nodeName: name, addresses, labels: {} };
 }
 
 function desired(overrides: Partial<DesiredLoadBalancer> = {}): DesiredLoadBalancer {
-  return {
+  return desiredLoadBalancer({
     name: 'demo-abc123',
     ownership: { clusterName: 'demo', serviceNamespace: 'ns', serviceName: 'web', serviceUID: 'uid-1' },
-    scheme: 'External',
     listeners: [
       { port: 80, protocol: 'TCP', nodePort: 30080 },
       { port: 53, protocol: 'UDP', nodePort: 30053 },
@@ -21,11 +21,8 @@ function desired(overrides: Partial<DesiredLoadBalancer> = {}): DesiredLoadBalan
       node('node-b', [{ type: 'InternalIP', address: '127.0.0.12' }]),
       node('node-a', [{ type: 'InternalIP', address: '127.0.0.11' }]),
     ],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...overrides,
-  };
+  });
 }
 
 test('targetHost prefers InternalIP, IPv4 first, then ExternalIP', () => {

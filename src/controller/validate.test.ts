@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import type { Capabilities, DesiredLoadBalancer, Listener } from '../provider/contract.ts';
 import { validate } from './validate.ts';
+import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 const aws: Capabilities = {
   schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
@@ -16,17 +17,12 @@ const provider = { name: 'aws', type: 'aws' };
 const svc: V1Service = { metadata: { name: 's', namespace: 'n' }, spec: { type: 'LoadBalancer' } };
 
 function desired(listeners: Listener[], extra: Partial<DesiredLoadBalancer> = {}): DesiredLoadBalancer {
-  return {
+  return desiredLoadBalancer({
     name: 'c-1',
     ownership: { clusterName: 'c', serviceNamespace: 'n', serviceName: 's', serviceUID: 'u' },
-    scheme: 'External',
     listeners,
-    targets: [],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...extra,
-  };
+  });
 }
 const tcp80 = { port: 80, protocol: 'TCP', nodePort: 30080 } as const;
 const udp53 = { port: 53, protocol: 'UDP', nodePort: 30053 } as const;

@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { AwsProvider } from '../../providers/aws/provider.ts';
 import type { RetryPolicy } from '../../providers/aws/call.ts';
+import { desiredLoadBalancer } from '../support/desired.ts';
 
 export const REGION = 'us-east-1';
 export const CLUSTER = 'test-cluster';
@@ -106,20 +107,16 @@ export function service(
 ): DesiredLoadBalancer {
   serial++;
   const uid = `00000000-0000-0000-0000-${String(serial).padStart(12, '0')}`;
-  return {
+  return desiredLoadBalancer({
     name: `${CLUSTER}-${uid.slice(-12)}`,
     ownership: { clusterName: CLUSTER, serviceNamespace: 'default', serviceName: `svc-${serial}`, serviceUID: uid },
-    scheme: 'External',
     listeners: [
       { port: 80, protocol: 'TCP', nodePort: 30080 },
       { port: 443, protocol: 'TCP', nodePort: 30443 },
     ],
     targets: [node('n1', 'i-0000000000000001'), node('n2', 'i-0000000000000002')],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...overrides,
-  };
+  });
 }
 
 /** What exists in moto: load balancers, target groups, and non-default security groups. */

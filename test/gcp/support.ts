@@ -9,6 +9,7 @@ import { ComputeApi } from '../../providers/gcp/compute.ts';
 import { GcpProvider } from '../../providers/gcp/provider.ts';
 import { parseSpec } from '../../providers/gcp/spec.ts';
 import { startGceFake, type GceFake } from '../gce-fake/server.ts';
+import { desiredLoadBalancer } from '../support/desired.ts';
 
 export const PROJECT = 'test-project';
 export const REGION = 'europe-west1';
@@ -101,7 +102,7 @@ export function desired(overrides: Partial<DesiredLoadBalancer> & { uid?: string
     { name: 'https', port: 443, protocol: 'TCP', nodePort: 30443 },
   ];
   const { uid: _u, ...rest } = overrides;
-  return {
+  return desiredLoadBalancer({
     name: `test-cluster-${uid.slice(-12)}`,
     ownership: {
       clusterName: CLUSTER,
@@ -112,11 +113,8 @@ export function desired(overrides: Partial<DesiredLoadBalancer> & { uid?: string
     scheme: 'External',
     listeners,
     targets: [],
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...rest,
-  };
+  });
 }
 
 export const signal = (): AbortSignal => AbortSignal.timeout(60_000);

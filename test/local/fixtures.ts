@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.ts';
 import { FileAllocationStore, LocalProvider } from '../../providers/local/index.ts';
 import { EchoNode, portIsFree, type EchoReply } from '../support/echo-node.ts';
+import { desiredLoadBalancer } from '../support/desired.ts';
 
 /** The local tests' node ports answer every TCP chunk and UDP datagram with `<name>:<payload>`. */
 export const localReply: EchoReply = (node, _protocol, payload) => `${node}:${payload}`;
@@ -157,17 +158,13 @@ export function desired(
   listeners: readonly Listener[],
   overrides: Partial<DesiredLoadBalancer> = {},
 ): DesiredLoadBalancer {
-  return {
+  return desiredLoadBalancer({
     name,
     ownership: { clusterName: 'test', serviceNamespace: 'default', serviceName: name, serviceUID: `uid-${name}` },
-    scheme: 'External',
     listeners,
     targets: nodes.map((n) => n.target()),
-    healthCheck: { kind: 'TrafficPort' },
-    sourceRanges: [],
-    annotations: {},
     ...overrides,
-  };
+  });
 }
 
 /** A /28 pool in 127.0.0.0/8 that other test files do not use. */
