@@ -29,7 +29,7 @@ export function credentialsFromSecret(
   ] as const) {
     if (value === '')
       throw new PermanentError(`The credentials Secret has no value for ${key}.`, {
-        field: `spec.credentialsSecretRef (key ${key})`,
+        field: key,
       });
   }
   const sessionToken = data['aws_session_token']?.trim();

@@ -245,13 +245,11 @@ export class ProviderManager {
     } catch (err) {
       const field = err instanceof PermanentError ? err.field : undefined;
       entry.problem = {
-        // A field naming one of the provider's Secret keys (`key.json`, `key.json:private_key`) is a
-        // problem with the credentials, not with the spec.
+        // A field naming one of the provider's Secret keys (`aws_secret_access_key`, `key.json`,
+        // `key.json:private_key`) is a problem with the credentials, not with the spec.
         credentials:
           field !== undefined &&
-          (field.startsWith('credentials') ||
-            field.includes('Secret') ||
-            definition.requiredSecretKeys.some((key) => field === key || field.startsWith(`${key}:`))),
+          definition.requiredSecretKeys.some((key) => field === key || field.startsWith(`${key}:`)),
         reason: err instanceof PermanentError ? 'InvalidSpec' : 'BuildFailed',
         message: `${field ? `${field}: ` : ''}${errorText(err instanceof PermanentError ? new Error(err.message) : err)}`,
       };

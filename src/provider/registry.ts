@@ -20,8 +20,9 @@ export interface ProviderContext {
 /**
  * Builds a provider from its spec block (`spec.aws`, `spec.gcp`, `spec.local`: unparsed, the
  * factory validates it) and context. Throws PermanentError naming the field when the spec or the
- * credentials are unusable (e.g. a Secret that lacks a key): the controller shows that as
- * CredentialsValid=False / Ready=False and makes no cloud call for the provider's Services.
+ * credentials are unusable: a field that names one of `requiredSecretKeys` (or `key:path` inside
+ * it, e.g. `key.json:private_key`) is shown as CredentialsValid=False, any other as Ready=False;
+ * either way no cloud call is made for the provider's Services.
  * A new instance is made whenever the spec or the Secret changes, so credential rotation needs
  * no restart; the old one is closed.
  */
