@@ -4,14 +4,15 @@
 // Run with: node test/run.ts test/aws/e2e-faults.test.ts
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import { testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { createService, deleteProvider, getService, suffix } from '../support/fixture.ts';
+import { createService, getService, suffix } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 import { census, seedNetwork } from './fixtures.ts';
 import {
+  tearDownAwsE2e,
   createAwsNode,
   createAwsProviderObject,
   createCredentialsSecret,
@@ -63,12 +64,7 @@ before(async () => {
 });
 
 after(async () => {
-  await operator?.stop();
-  await deleteProvider(cluster, providerName);
-  for (const n of nodeNames) await cluster.core.deleteNode({ name: n }).catch(() => undefined);
-  await deleteTestNamespaces();
-  await proxy.stop();
-  await moto.stop();
+  await tearDownAwsE2e(cluster, { operator, providerName, nodeNames, moto, proxy });
 });
 
 test('5 Services through throttling, 5xx and dropped connections: all converge, exactly one NLB each', async () => {

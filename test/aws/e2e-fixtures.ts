@@ -12,8 +12,10 @@ import type { AwsProviderSpec } from '../../src/api/loadbalancerprovider.ts';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { awsProvider } from '../../providers/aws/index.ts';
-import type { TestCluster } from '../harness/cluster.ts';
-import { createNode, createProvider, testLogger } from '../support/fixture.ts';
+import { deleteTestNamespaces, type TestCluster } from '../harness/cluster.ts';
+import type { Moto } from '../harness/moto.ts';
+import type { FaultProxy } from '../support/fault-proxy.ts';
+import { createNode, createProvider, deleteNode, deleteProvider, testLogger } from '../support/fixture.ts';
 import { rawClients } from './fixtures.ts';
 
 /** Starts `count` EC2 instances in moto (zone us-east-1a) and returns their IDs. */
@@ -153,4 +155,23 @@ export async function nlbs(endpoint: string): Promise<NlbView[]> {
 /** Mutating requests among the proxy's `service:Action` counts. */
 export function mutatingActions(actions: ReadonlyMap<string, number>): Record<string, number> {
   return Object.fromEntries([...actions].filter(([op]) => !/:(Describe|List|Get)/.test(op)));
+}
+
+/** The end of every AWS e2e file: operator, provider, nodes, namespaces, then the emulator. */
+export async function tearDownAwsE2e(
+  cluster: TestCluster,
+  parts: {
+    operator: RunningOperator | undefined;
+    providerName: string;
+    nodeNames: readonly string[];
+    moto: Moto;
+    proxy?: FaultProxy;
+  },
+): Promise<void> {
+  await parts.operator?.stop();
+  await deleteProvider(cluster, parts.providerName);
+  for (const name of parts.nodeNames) await deleteNode(cluster, name);
+  await deleteTestNamespaces();
+  await parts.proxy?.stop();
+  await parts.moto.stop();
 }

@@ -6,31 +6,24 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeleteListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import { testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import {
-  createService,
-  deleteProvider,
-  eventLine,
-  getProvider,
-  getService,
-  serviceEvents,
-  suffix,
-} from '../support/fixture.ts';
+import { createService, eventLine, getProvider, getService, serviceEvents, suffix } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 import { census, rawClients, seedNetwork } from './fixtures.ts';
 import {
+  tearDownAwsE2e,
   createAwsNode,
   createAwsProviderObject,
   createCredentialsSecret,
   mutatingActions,
   nlbs,
+  type NlbView,
   rotateCredentialsSecret,
   runInstances,
   startAwsOperator,
-  type NlbView,
 } from './e2e-fixtures.ts';
 
 const id = suffix();
@@ -82,12 +75,7 @@ before(async () => {
 });
 
 after(async () => {
-  await operator?.stop();
-  await deleteProvider(cluster, providerName);
-  for (const n of nodeNames) await cluster.core.deleteNode({ name: n }).catch(() => undefined);
-  await deleteTestNamespaces();
-  await proxy.stop();
-  await moto.stop();
+  await tearDownAwsE2e(cluster, { operator, providerName, nodeNames, moto, proxy });
 });
 
 test('create a 2-port Service → NLB, listeners, target groups with both nodes, hostname in status', async () => {

@@ -2,12 +2,12 @@
 // SDK against moto. Run with: node test/run.ts test/aws/e2e.test.ts
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
+import { testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
-import { createService, deleteProvider, getService, suffix } from '../support/fixture.ts';
+import { createService, getService, suffix } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator.ts';
-import { createAwsNode, createAwsProviderObject, startAwsOperator } from './e2e-fixtures.ts';
+import { tearDownAwsE2e, createAwsNode, createAwsProviderObject, startAwsOperator } from './e2e-fixtures.ts';
 import { census, seedNetwork } from './fixtures.ts';
 
 const id = suffix();
@@ -40,11 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  await operator?.stop();
-  await deleteProvider(cluster, providerName);
-  for (const n of nodeNames) await cluster.core.deleteNode({ name: n }).catch(() => undefined);
-  await deleteTestNamespaces();
-  await moto.stop();
+  await tearDownAwsE2e(cluster, { operator, providerName, nodeNames, moto });
 });
 
 test('create with an SCTP port refused, then delete: NLB in moto, hostname in status, nothing left', async () => {
