@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { silentLogger } from '../src/log.ts';
-import { startOperator } from '../src/operator.ts';
+import { startOperator } from '../src/operator/index.ts';
 import { ProviderRegistry } from '../src/provider/registry.ts';
 import { startControlPlane } from '../test/harness/controlplane.ts';
 import { createNode, createProvider } from '../test/support/fixture.ts';

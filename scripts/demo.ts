@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { startOperator, type RunningOperator } from '../src/operator.ts';
+import { startOperator, type RunningOperator } from '../src/operator/index.ts';
 import { builtinRegistry } from '../src/provider/builtin.ts';
 import { startControlPlane, type ControlPlane } from '../test/harness/controlplane.ts';
 import { showAwsEmulator } from './demo/aws.ts';

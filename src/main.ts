@@ -2,7 +2,7 @@
 import { ConfigError, parseConfig, USAGE } from './config.ts';
 import { loadKubeConfig } from './kube/client.ts';
 import { createLogger } from './log.ts';
-import { startOperator } from './operator.ts';
+import { startOperator } from './operator/index.ts';
 import { builtinRegistry } from './provider/builtin.ts';
 import type { LevelWithSilent } from 'pino';
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsProviderSpec } from '../../src/api/loadbalancerprovider.ts';
-import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator.ts';
+import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { awsProvider } from '../../providers/aws/index.ts';
 import { deleteTestNamespaces, type TestCluster } from '../harness/cluster.ts';

@@ -11,7 +11,7 @@ import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { createService, eventLine, getProvider, getService, serviceEvents, suffix } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 import { census, rawClients, seedNetwork } from './fixtures.ts';
 import {
   tearDownAwsE2e,

@@ -6,7 +6,7 @@ import { testCluster, testNamespace, type TestCluster } from '../harness/cluster
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { eventually } from '../harness/wait.ts';
 import { createService, getService, suffix } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 import { tearDownAwsE2e, createAwsNode, createAwsProviderObject, startAwsOperator } from './e2e-fixtures.ts';
 import { census, seedNetwork } from './fixtures.ts';
 

@@ -19,7 +19,7 @@ import {
   suffix,
   type TestFile,
 } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 
 const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';
 const id = suffix();

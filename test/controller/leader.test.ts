@@ -12,7 +12,7 @@ import {
   waitForIngress,
   type TestFile,
 } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 
 const id = suffix();
 const providerName = `ctl-lead-${id}`;

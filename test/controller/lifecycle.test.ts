@@ -16,7 +16,7 @@ import {
   waitForIngress,
   type TestFile,
 } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 
 const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
 const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';

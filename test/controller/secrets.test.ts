@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
 import { builtinRegistry } from '../../src/provider/builtin.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';

@@ -14,7 +14,7 @@ import {
   waitForIngress,
   type TestFile,
 } from '../support/fixture.ts';
-import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 
 const id = suffix();
 const served = `ctl-shared-a-${id}`;

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
 import { deleteTestNamespaces, kubeconfigForToken, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { findBinaries } from '../harness/binaries.ts';
 import { exec, type ExecResult } from '../harness/exec.ts';

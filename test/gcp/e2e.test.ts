@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
-import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { gcpProvider } from '../../providers/gcp/index.ts';
 import { instanceGroupName } from '../../providers/gcp/names.ts';

@@ -11,7 +11,7 @@ import {
   type LoadBalancerProviderSpec,
 } from '../../src/api/loadbalancerprovider.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
-import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator.ts';
+import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
