@@ -1,0 +1,139 @@
+import type {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+  V1Node,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { GROUP, PLURAL, VERSION } from '../api/loadbalancerprovider.ts';
+import { FINALIZER, LOAD_BALANCER_TYPE } from '../controller/constants.ts';
+import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
+import { currentCondition } from '../controller/status.ts';
+import { SupervisedInformer } from '../kube/informer.ts';
+import type { Metrics } from '../kube/metrics.ts';
+
+/** The operator's caches of the cluster; they stay warm across leadership terms. */
+export interface Informers {
+  readonly services: SupervisedInformer<V1Service>;
+  readonly nodes: SupervisedInformer<V1Node>;
+  readonly providers: SupervisedInformer<KubernetesObject>;
+  /** Credential Secrets, in the operator's namespace only. */
+  readonly secrets: SupervisedInformer<V1Secret>;
+}
+
+export interface InformerDeps {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly namespace: string;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+export function createInformers({ kc, core, custom, namespace, metrics, log }: InformerDeps): Informers {
+  const informer = <T extends KubernetesObject>(
+    name: string,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+  ): SupervisedInformer<T> =>
+    new SupervisedInformer<T>({ name, kc, path, list, log: log.child({ informer: name }), metrics });
+  return {
+    services: informer('services', '/api/v1/services', () => core.listServiceForAllNamespaces()),
+    nodes: informer('nodes', '/api/v1/nodes', () => core.listNode()),
+    providers: informer(
+      'loadbalancerproviders',
+      `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      async () =>
+        (await custom.listClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+        })) as KubernetesListObject<KubernetesObject>,
+    ),
+    secrets: informer('secrets', `/api/v1/namespaces/${namespace}/secrets`, () =>
+      core.listNamespacedSecret({ namespace }),
+    ),
+  };
+}
+
+function all(informers: Informers): SupervisedInformer<KubernetesObject>[] {
+  return [informers.services, informers.nodes, informers.providers, informers.secrets];
+}
+
+/** Resolves once every cache holds its first list. */
+export async function startInformers(informers: Informers): Promise<void> {
+  await Promise.all(all(informers).map(async (i) => await i.start()));
+}
+
+export async function stopInformers(informers: Informers): Promise<void> {
+  await Promise.allSettled(all(informers).map(async (i) => await i.stop()));
+}
+
+export function informersSynced(informers: Informers): boolean {
+  return all(informers).every((i) => i.hasSynced());
+}
+
+/** Services the controller must look at: LoadBalancers, and anything still carrying our finalizer or status. */
+export function relevant(service: V1Service): boolean {
+  return (
+    service.spec?.type === LOAD_BALANCER_TYPE ||
+    (service.metadata?.finalizers ?? []).includes(FINALIZER) ||
+    currentCondition(service) !== undefined
+  );
+}
+
+/** What cluster events drive while this replica leads: the current term. */
+export interface EventTarget {
+  /** Queue the Service if it is relevant(). */
+  enqueue(service: V1Service): void;
+  /** Queue every relevant Service. */
+  enqueueAll(): void;
+  /** The Service is gone: drop what was remembered about it. */
+  forget(service: V1Service): void;
+  /** Some Service changed: recount the Services each provider serves. */
+  servicesChanged(): void;
+  /** A LoadBalancerProvider or a credential Secret changed: rebuild what it affects. */
+  syncProviders(): void;
+}
+
+/**
+ * Sends cluster events to the current term; while another replica leads, `current()` is undefined
+ * and events only keep the caches warm. Call once the informers have synced: their first lists
+ * need no routing, as no term runs before then.
+ */
+export function routeEvents(informers: Informers, current: () => EventTarget | undefined): void {
+  const { services, nodes, providers, secrets } = informers;
+  services.on({
+    add: (service) => {
+      current()?.enqueue(service);
+      current()?.servicesChanged();
+    },
+    update: (service) => {
+      current()?.enqueue(service);
+      current()?.servicesChanged();
+    },
+    delete: (service) => {
+      current()?.forget(service);
+      current()?.servicesChanged();
+    },
+  });
+
+  // Node churn (heartbeats, labels we ignore) is constant; only a change in the set of eligible
+  // targets re-queues the Services, and their reconciles then touch only what actually differs.
+  let lastTargets = targetsFingerprint(targetsOf(nodes.list()));
+  const onNodes = (): void => {
+    const fingerprint = targetsFingerprint(targetsOf(nodes.list()));
+    if (fingerprint === lastTargets) return;
+    lastTargets = fingerprint;
+    current()?.enqueueAll();
+  };
+  nodes.on({ add: onNodes, update: onNodes, delete: onNodes });
+
+  const syncProviders = (): void => current()?.syncProviders();
+  providers.on({ add: syncProviders, update: syncProviders, delete: syncProviders });
+  secrets.on({ add: syncProviders, update: syncProviders, delete: syncProviders });
+}
