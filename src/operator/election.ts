@@ -20,16 +20,22 @@ export interface ElectionDeps {
   readonly onLost: () => void;
 }
 
-/** Campaigns, leads, and after losing the lease stands again as a candidate (the caches stay warm). */
+/**
+ * Campaigns, leads, and after losing the lease stands again as a candidate (the caches stay warm).
+ * It campaigns again only once the old term has drained: otherwise a new term's workers could
+ * reconcile a Service while the old term's worker still has it in flight.
+ */
 export async function campaignUntilStopped(deps: ElectionDeps): Promise<void> {
   while (!deps.stopping()) {
+    let ended: Promise<void> = Promise.resolve();
     await deps.elector.run({
       onStartedLeading: async () => await deps.startTerm(),
       onStoppedLeading: () => {
         if (!deps.stopping()) deps.onLost();
-        void deps.endTerm();
+        ended = deps.endTerm();
       },
     });
+    await ended;
   }
 }
 
