@@ -14,3 +14,10 @@ export type ProviderLookup =
   | { readonly state: 'ready'; readonly handle: ProviderHandle }
   | { readonly state: 'notReady'; readonly message: string }
   | { readonly state: 'missing' };
+
+/** The provider manager as the reconciler sees it. */
+export interface ProviderDirectory {
+  lookup(name: string): ProviderLookup;
+  /** Every LoadBalancerProvider object's name, ready or not. */
+  names(): readonly string[];
+}

@@ -1,9 +1,9 @@
 import type { V1LoadBalancerStatus, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { LoadBalancerStatus } from '../provider/contract.ts';
-import { RetryAfterError } from '../provider/errors/index.ts';
 import { resolveProvider, type ClassIndex } from './classes.ts';
-import { FINALIZER, Reason } from './constants.ts';
+import { cleanUp, type CleanupResult } from './cleanup.ts';
+import { Reason } from './constants.ts';
 import {
   cleanupNeeded,
   ensuredEvents,
@@ -15,17 +15,17 @@ import {
   wantedProvider,
   type ServiceEvent,
 } from './decide.ts';
-import { listenersOf, refOf, serviceKey } from './desired.ts';
+import { listenersOf, serviceKey } from './desired.ts';
 import { MemoStore, SharedTargets, type EnsureRequest, type Memo } from './memo.ts';
 import { errorText } from './messages.ts';
 import { DONE, PERMANENT, type Outcome } from './outcome.ts';
 import { planEnsure, type Plan } from './plan.ts';
-import type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
+import type { ProviderDirectory } from './provider-handle.ts';
+import { recordEvent, type EventSink } from './service-events.ts';
 import type { ServiceWriter } from './service-writer.ts';
 import {
   conditionFor,
   currentCondition,
-  hasOurStatus,
   loadBalancerStatus,
   ReadyReason,
   statusPatch,
@@ -34,33 +34,14 @@ import {
 
 export type { Outcome } from './outcome.ts';
 export type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
-
-export interface EventSink {
-  record(
-    object: {
-      kind: string;
-      apiVersion: string;
-      namespace?: string;
-      name: string;
-      uid?: string;
-      resourceVersion?: string;
-    },
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): void;
-}
+export type { EventSink } from './service-events.ts';
 
 export interface ReconcilerDeps {
   readonly clusterName: string;
   readonly getService: (namespace: string, name: string) => V1Service | undefined;
   readonly nodes: () => readonly V1Node[];
   readonly classes: () => ClassIndex;
-  readonly providers: {
-    lookup(name: string): ProviderLookup;
-    /** Every LoadBalancerProvider object's name, ready or not. */
-    names(): readonly string[];
-  };
+  readonly providers: ProviderDirectory;
   readonly writer: ServiceWriter;
   readonly events: EventSink;
   readonly log: Logger;
@@ -101,7 +82,7 @@ export class Reconciler {
     if (cleanup !== undefined) {
       this.#deps.log.debug({ service: key, reason: cleanup.reason }, 'load balancer cleanup needed');
       const result = await this.#cleanup(service, cleanup.provider, signal);
-      if (result.outcome !== undefined) return result.outcome;
+      if (result.kind === 'pending') return result.outcome;
       if (wanted === undefined || result.service === undefined) return DONE;
       service = result.service;
     }
@@ -118,27 +99,17 @@ export class Reconciler {
     return this.#memos.of(service.metadata?.uid ?? '');
   }
 
-  /** Emits an event; one marked `once` only once per distinct text while the memo lives. */
+  /** Deletes the load balancer (cleanup.ts); the memo goes with it. */
+  async #cleanup(service: V1Service, providerName: string | undefined, signal: AbortSignal): Promise<CleanupResult> {
+    const memo = this.#memoOf(service);
+    const say = (event: ServiceEvent): void => this.#say(service, memo, event);
+    const result = await cleanUp({ ...this.#deps, say }, service, providerName, signal);
+    if (result.kind === 'released') this.#memos.forget(service.metadata?.uid ?? '');
+    return result;
+  }
+
   #say(service: V1Service, memo: Memo, event: ServiceEvent): void {
-    if (event.once) {
-      const key = `${event.type}/${event.reason}/${event.message}`;
-      if (memo.said.has(key)) return;
-      memo.said.add(key);
-    }
-    const meta = service.metadata;
-    this.#deps.events.record(
-      {
-        kind: 'Service',
-        apiVersion: 'v1',
-        name: meta?.name ?? '',
-        ...(meta?.namespace ? { namespace: meta.namespace } : {}),
-        ...(meta?.uid ? { uid: meta.uid } : {}),
-        ...(meta?.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}),
-      },
-      event.type,
-      event.reason,
-      event.message,
-    );
+    recordEvent(this.#deps.events, service, memo.said, event);
   }
 
   async #writeStatus(
@@ -250,60 +221,5 @@ export class Reconciler {
       this.#deps.log.warn({ service: serviceKey(service), err: errorText(err) }, 'provider refused the load balancer');
     }
     return verdict.outcome;
-  }
-
-  /**
-   * Deletes the load balancer, then clears status and removes the finalizer. The finalizer stays
-   * on any failure: a leaked cloud resource is worse than a Service that waits.
-   */
-  async #cleanup(
-    service: V1Service,
-    providerName: string | undefined,
-    signal: AbortSignal,
-  ): Promise<{ outcome?: Outcome; service?: V1Service }> {
-    const key = serviceKey(service);
-    const memo = this.#memoOf(service);
-    // Without the annotation any provider may hold it: ask them all, and wait for any not ready.
-    const names = providerName !== undefined ? [providerName] : this.#deps.providers.names();
-    const handles: ProviderHandle[] = [];
-    for (const name of names) {
-      const lookup = this.#deps.providers.lookup(name);
-      if (lookup.state === 'ready') {
-        handles.push(lookup.handle);
-        continue;
-      }
-      const why = lookup.state === 'missing' ? 'does not exist' : `is not ready (${lookup.message})`;
-      const message = `Cannot delete load balancer: LoadBalancerProvider ${name} ${why}; the finalizer ${FINALIZER} stays until it can.`;
-      this.#say(service, memo, { type: 'Warning', reason: Reason.DeleteFailed, message, once: true });
-      return { outcome: DONE };
-    }
-    const ref = refOf(service, this.#deps.clusterName);
-    this.#say(service, memo, {
-      type: 'Normal',
-      reason: Reason.Deleting,
-      message: `Deleting load balancer ${ref.name}`,
-      once: true,
-    });
-    try {
-      for (const handle of handles) await handle.provider.delete(ref, signal);
-    } catch (err) {
-      if (err instanceof RetryAfterError) return { outcome: { kind: 'requeueAfter', delayMs: err.delayMs } };
-      const message = `Error deleting load balancer ${ref.name}: ${errorText(err)}`;
-      this.#say(service, memo, { type: 'Warning', reason: Reason.DeleteFailed, message, once: true });
-      return { outcome: { kind: 'retry', error: err } };
-    }
-    this.#say(service, memo, {
-      type: 'Normal',
-      reason: Reason.Deleted,
-      message: `Deleted load balancer ${ref.name}`,
-      once: false,
-    });
-    this.#deps.log.info({ service: key, provider: names.join(','), lb: ref.name }, 'deleted load balancer');
-    let current: V1Service | undefined = service;
-    if (!service.metadata?.deletionTimestamp && hasOurStatus(service))
-      current = await this.#deps.writer.clearStatus(service);
-    current = current === undefined ? undefined : await this.#deps.writer.release(current);
-    this.#memos.forget(service.metadata?.uid ?? '');
-    return current === undefined ? { outcome: DONE } : { service: current };
   }
 }
