@@ -1,20 +1,9 @@
 import type { V1Service } from '@kubernetes/client-node';
+import type { EventType, ObjectRef } from '../kube/event-aggregation.ts';
 import type { ServiceEvent } from './decide.ts';
 
 export interface EventSink {
-  record(
-    object: {
-      kind: string;
-      apiVersion: string;
-      namespace?: string;
-      name: string;
-      uid?: string;
-      resourceVersion?: string;
-    },
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): void;
+  record(object: ObjectRef, type: EventType, reason: string, message: string): void;
 }
 
 /**
