@@ -68,7 +68,11 @@ export type EnsureReason =
   | 'finalizerMissing'
   | `desiredChanged: ${string}`;
 
-/** The parts of a request compared by name; anything else in DesiredLoadBalancer is compared below. */
+/**
+ * The parts of a request compared by name: `listeners` are those the provider is asked to carry,
+ * `ports` every Service port (a refused port's change counts too). Anything else in
+ * DesiredLoadBalancer is compared by otherParts.
+ */
 const NAMED_PARTS: readonly (readonly [string, (request: EnsureRequest) => unknown])[] = [
   ['listeners', (r) => r.validation.listeners],
   ['refusedPorts', (r) => r.validation.refused],
@@ -96,7 +100,7 @@ function otherParts(desired: DesiredLoadBalancer): Map<string, unknown> {
 }
 
 /** The first part of the request that differs, by name, or undefined when they are equal. */
-export function changedPart(before: EnsureRequest, now: EnsureRequest): string | undefined {
+function changedPart(before: EnsureRequest, now: EnsureRequest): string | undefined {
   for (const [part, of] of NAMED_PARTS) if (!isDeepStrictEqual(of(before), of(now))) return part;
   const a = otherParts(before.desired);
   const b = otherParts(now.desired);
