@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Service } from '@kubernetes/client-node';
-import { silentLogger } from '../log.ts';
+import { pino } from 'pino';
+import { silentLogger, type Logger } from '../log.ts';
 import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancerprovider.ts';
 import { TestCloud, testProviderDefinition, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
 import { indexProviders } from './classes.ts';
@@ -12,7 +13,12 @@ import { Reconciler, type ProviderLookup } from './reconcile.ts';
 import type { ServiceWriter } from './service-writer.ts';
 
 function harness(
-  options: { capabilities?: typeof FULL_CAPABILITIES; nodes?: V1Node[]; providerState?: 'ready' | 'notReady' } = {},
+  options: {
+    capabilities?: typeof FULL_CAPABILITIES;
+    nodes?: V1Node[];
+    providerState?: 'ready' | 'notReady';
+    log?: Logger;
+  } = {},
 ) {
   const cloud = new TestCloud(options.capabilities ? { capabilities: options.capabilities } : {});
   const provider = testProviderDefinition(cloud).create(
@@ -88,7 +94,7 @@ function harness(
     providers: { lookup, names: () => ['p'] },
     writer,
     events: { record: (_o, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
-    log: silentLogger(),
+    log: options.log ?? silentLogger(),
   });
   const put = (spec: NonNullable<V1Service['spec']>, meta: Partial<NonNullable<V1Service['metadata']>> = {}): void => {
     store.set('n/s', { metadata: { namespace: 'n', name: 's', uid: 'uid-1', generation: 1, ...meta }, spec });
@@ -258,4 +264,27 @@ test('finalizer without the provider annotation: waits for a provider that is no
   assert.deepEqual(await h.run(), { kind: 'done' });
   assert.equal(h.cloud.lbs.size, 0, 'deleted once the provider is ready');
   assert.deepEqual(h.get().metadata?.finalizers, []);
+});
+
+test('debug log says why the cloud is asked, or that nothing changed', async () => {
+  const lines: { msg: string; reason?: string }[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[0]) });
+  const h = harness({ log });
+  const said = (): string[] =>
+    lines
+      .splice(0)
+      .filter((l) => l.msg === 'ensuring load balancer' || l.msg.startsWith('load balancer unchanged'))
+      .map((l) => l.reason ?? 'unchanged');
+  h.put(lbSpec);
+  await h.run();
+  assert.deepEqual(said(), ['neverEnsured']);
+  await h.run();
+  assert.deepEqual(said(), ['unchanged']);
+  h.store.set('n/s', { ...h.get(), spec: { ...lbSpec, ports: [{ port: 81, protocol: 'TCP', nodePort: 30081 }] } });
+  await h.run();
+  assert.deepEqual(said(), ['desiredChanged: listeners']);
+  h.reconciler.forgetAll();
+  await h.run();
+  assert.deepEqual(said(), ['resync']);
+  assert.equal(h.cloud.count('ensure'), 3);
 });

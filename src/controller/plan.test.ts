@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Service } from '@kubernetes/client-node';
+import { silentLogger } from '../log.ts';
+import { FULL_CAPABILITIES, TestCloud, testProviderDefinition } from '../../test/support/test-provider.ts';
+import type { Capabilities } from '../provider/contract.ts';
+import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
+import type { LastEnsure } from './memo.ts';
+import { planEnsure, type Plan, type PlanInput } from './plan.ts';
+import type { ProviderLookup } from './provider-handle.ts';
+
+function ready(capabilities: Capabilities = FULL_CAPABILITIES, instanceId = 1): ProviderLookup {
+  const provider = testProviderDefinition(new TestCloud({ capabilities })).create(
+    {},
+    { providerName: 'p', clusterName: 'c', credentials: undefined, log: silentLogger(), countCall: () => undefined },
+  );
+  return { state: 'ready', handle: { name: 'p', type: 'local', instanceId, provider, capabilities } };
+}
+
+function service(options: { claimed?: boolean; annotations?: Record<string, string>; ports?: number } = {}): V1Service {
+  return {
+    metadata: {
+      namespace: 'n',
+      name: 's',
+      uid: 'uid-1',
+      ...(options.claimed ? { finalizers: [FINALIZER] } : {}),
+      annotations: { ...options.annotations, ...(options.claimed ? { [PROVIDER_ANNOTATION]: 'p' } : {}) },
+    },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [
+        { port: 80, protocol: 'TCP', nodePort: 30080 },
+        { port: 9, protocol: 'SCTP', nodePort: 30009 },
+      ].slice(0, options.ports ?? 1),
+    },
+  };
+}
+
+const targets = [{ nodeName: 'n1', addresses: [], labels: {} }];
+const tcpOnly: Capabilities = {
+  ...FULL_CAPABILITIES,
+  schemes: { External: { protocols: ['TCP'] }, Internal: undefined },
+};
+
+function plan(overrides: Partial<PlanInput> = {}): Plan {
+  return planEnsure({
+    service: service(),
+    providerName: 'p',
+    lookup: ready(),
+    targets,
+    clusterName: 'c',
+    last: undefined,
+    ...overrides,
+  });
+}
+
+/** The verdict a first successful ensure of `input` leaves behind. */
+function settledAfter(input: Partial<PlanInput>, outcome: 'ok' | 'permanent' = 'ok'): LastEnsure {
+  const first = plan(input);
+  assert.ok(first.kind === 'ensure' || first.kind === 'refuse');
+  const status = { ready: { status: 'True', reason: 'Ensured', message: 'Serving' } as const };
+  return { kind: 'settled', request: first.request, outcome, status };
+}
+
+function summary(p: Plan): string {
+  switch (p.kind) {
+    case 'wait':
+      return `wait: ${p.ready.message}`;
+    case 'unchanged':
+      return `unchanged: ${p.last.outcome}`;
+    case 'refuse':
+      return `refuse (${p.why}): ${p.ready.reason}${p.warning ? ' + warning' : ''}`;
+    case 'ensure':
+      return `ensure (${p.why}): ${p.lb.listeners.map((l) => `${l.port}/${l.protocol}`).join(',')}${p.claim ? ' + claim' : ''}`;
+  }
+}
+
+test('planEnsure: wait, refuse, ensure or nothing to do', () => {
+  const claimed = service({ claimed: true });
+  const badAnnotation = service({ annotations: { 'test.cloudlb.dev/scheme': 'Sideways' } });
+  const table: [string, Partial<PlanInput>, string][] = [
+    ['provider missing', { lookup: { state: 'missing' } }, 'wait: LoadBalancerProvider p does not exist'],
+    [
+      'provider not ready',
+      { lookup: { state: 'notReady', message: 'Secret s lacks key k' } },
+      'wait: LoadBalancerProvider p is not ready: Secret s lacks key k',
+    ],
+    ['first time', {}, 'ensure (neverEnsured): 80/TCP + claim'],
+    ['claimed already', { service: claimed }, 'ensure (neverEnsured): 80/TCP'],
+    [
+      'a port the provider cannot carry is left out',
+      { service: service({ ports: 2 }), lookup: ready(tcpOnly) },
+      'ensure (neverEnsured): 80/TCP + claim',
+    ],
+    ['bad annotation', { service: badAnnotation }, 'refuse (neverEnsured): InvalidSpec + warning'],
+    ['unchanged', { service: claimed, last: settledAfter({ service: claimed }) }, 'unchanged: ok'],
+    [
+      'a target joined',
+      { service: claimed, last: settledAfter({ service: claimed, targets: [] }) },
+      'ensure (desiredChanged: targets): 80/TCP',
+    ],
+    [
+      'provider rebuilt',
+      { service: claimed, lookup: ready(FULL_CAPABILITIES, 2), last: settledAfter({ service: claimed }) },
+      'ensure (providerRebuilt): 80/TCP',
+    ],
+    [
+      'still refused',
+      { service: badAnnotation, last: settledAfter({ service: badAnnotation }, 'permanent') },
+      'unchanged: permanent',
+    ],
+    ['after a transient failure', { service: claimed, last: { kind: 'failed' } }, 'ensure (lastFailed): 80/TCP'],
+  ];
+  for (const [name, input, expected] of table) assert.equal(summary(plan(input)), expected, name);
+});
+
+test('planEnsure: the request remembers every port; the call carries only those the provider can', () => {
+  const p = plan({ service: service({ ports: 2 }), lookup: ready(tcpOnly) });
+  assert.equal(p.kind, 'ensure');
+  if (p.kind !== 'ensure') return;
+  assert.deepEqual(
+    p.request.desired.listeners.map((l) => l.port),
+    [80, 9],
+  );
+  assert.deepEqual(
+    p.request.validation.refused.map((r) => r.port),
+    [9],
+  );
+  assert.deepEqual(
+    p.lb.listeners.map((l) => l.port),
+    [80],
+  );
+  assert.equal(p.lb.targets, targets, 'the targets given, not a copy');
+});

@@ -1,0 +1,97 @@
+import type { V1Service } from '@kubernetes/client-node';
+import type { DesiredLoadBalancer, Interpretation, Target } from '../provider/contract.ts';
+import {
+  ensureReason,
+  hasFinalizer,
+  invalidSpecWarning,
+  needsClaim,
+  type EnsureReason,
+  type ServiceEvent,
+} from './decide.ts';
+import { buildDesired, userAnnotations } from './desired.ts';
+import type { EnsureRequest, LastEnsure, SettledEnsure } from './memo.ts';
+import { errorText, problemsMessage } from './messages.ts';
+import type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
+import { ReadyReason, type ReadyCondition } from './status.ts';
+import { validate } from './validate.ts';
+
+export type Plan =
+  /** The provider is missing or not ready: show why, with no cloud call; it re-queues its Services when it changes. */
+  | { readonly kind: 'wait'; readonly ready: ReadyCondition }
+  /** Nothing changed since the last verdict: restate its status and outcome, ask and say nothing. */
+  | { readonly kind: 'unchanged'; readonly last: SettledEnsure }
+  /** Input no cloud can serve: say so, and stop until the Service changes. */
+  | {
+      readonly kind: 'refuse';
+      readonly why: EnsureReason;
+      readonly request: EnsureRequest;
+      readonly ready: ReadyCondition;
+      readonly warning: ServiceEvent | undefined;
+    }
+  /** Ask the cloud for `lb`, claiming the Service first when `claim`. */
+  | {
+      readonly kind: 'ensure';
+      readonly why: EnsureReason;
+      readonly request: EnsureRequest;
+      readonly handle: ProviderHandle;
+      readonly lb: DesiredLoadBalancer;
+      readonly claim: boolean;
+    };
+
+export interface PlanInput {
+  readonly service: V1Service;
+  readonly providerName: string;
+  readonly lookup: ProviderLookup;
+  /** The eligible nodes. */
+  readonly targets: readonly Target[];
+  readonly clusterName: string;
+  readonly last: LastEnsure | undefined;
+}
+
+/** What to do for a Service that wants a load balancer from `providerName`. Pure. */
+export function planEnsure(input: PlanInput): Plan {
+  const { service, providerName, lookup } = input;
+  if (lookup.state !== 'ready') {
+    const why = lookup.state === 'missing' ? 'does not exist' : `is not ready: ${lookup.message}`;
+    const message = `LoadBalancerProvider ${providerName} ${why}`;
+    return { kind: 'wait', ready: { status: 'False', reason: ReadyReason.ProviderNotReady, message } };
+  }
+  const { handle } = lookup;
+  const interpretation = interpret(handle, service);
+  const desired = buildDesired({ service, targets: input.targets, clusterName: input.clusterName, interpretation });
+  const validation = validate({
+    service,
+    desired,
+    capabilities: handle.capabilities,
+    interpretation,
+    provider: { name: handle.name, type: handle.type },
+  });
+  const request: EnsureRequest = {
+    provider: { name: handle.name, instanceId: handle.instanceId },
+    desired,
+    validation,
+  };
+
+  const { last } = input;
+  const why = ensureReason(last, request, hasFinalizer(service));
+  if (why === undefined) {
+    if (last?.kind !== 'settled') throw new Error('ensureReason found nothing to do without a settled verdict');
+    return { kind: 'unchanged', last };
+  }
+  if (validation.problems.length > 0) {
+    const message = problemsMessage(validation.problems);
+    const ready: ReadyCondition = { status: 'False', reason: ReadyReason.InvalidSpec, message };
+    return { kind: 'refuse', why, request, ready, warning: invalidSpecWarning(service, message) };
+  }
+  const lb = { ...desired, listeners: validation.listeners };
+  return { kind: 'ensure', why, request, handle, lb, claim: needsClaim(service, handle.name) };
+}
+
+/** The provider's reading of the annotations; one that throws is a problem, not a crash. */
+function interpret(handle: ProviderHandle, service: V1Service): Interpretation {
+  try {
+    return handle.provider.interpret(userAnnotations(service));
+  } catch (err) {
+    return { scheme: 'External', problems: [{ field: 'metadata.annotations', message: errorText(err) }] };
+  }
+}

@@ -1,0 +1,23 @@
+import type { Capabilities, LoadBalancerProvider } from '../provider/contract.ts';
+
+/** A built provider, as the provider manager hands it out. */
+export interface ProviderHandle {
+  readonly name: string;
+  readonly type: string;
+  /** Changes whenever the provider is rebuilt (spec or Secret changed): memoised verdicts expire. */
+  readonly instanceId: number;
+  readonly provider: LoadBalancerProvider;
+  readonly capabilities: Capabilities;
+}
+
+export type ProviderLookup =
+  | { readonly state: 'ready'; readonly handle: ProviderHandle }
+  | { readonly state: 'notReady'; readonly message: string }
+  | { readonly state: 'missing' };
+
+/** The provider manager as the reconciler sees it. */
+export interface ProviderDirectory {
+  lookup(name: string): ProviderLookup;
+  /** Every LoadBalancerProvider object's name, ready or not. */
+  names(): readonly string[];
+}
