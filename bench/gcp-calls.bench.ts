@@ -9,7 +9,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
 import type { DesiredLoadBalancer, Target } from '../src/provider/contract.ts';
 import { silentLogger } from '../src/log.ts';
-import { ComputeApi } from '../providers/gcp/compute.ts';
+import { ComputeApi } from '../providers/gcp/api/compute.ts';
 import { GcpProvider } from '../providers/gcp/provider.ts';
 import { parseSpec } from '../providers/gcp/spec.ts';
 import { startGceFake } from '../test/gce-fake/server.ts';

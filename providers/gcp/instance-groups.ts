@@ -3,7 +3,8 @@
 // remembered for a while, so the next Service with the same targets makes no instance-group call.
 import type { protos } from '@google-cloud/compute';
 import { ProviderError } from '../../src/provider/errors/index.ts';
-import { errorKind, type ComputeApi } from './compute.ts';
+import type { ComputeApi } from './api/compute.ts';
+import { errorKind } from './errors.ts';
 import { instanceGroupName } from './names.ts';
 import { describeCluster, ownedByCluster } from './ownership.ts';
 

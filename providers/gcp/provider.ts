@@ -10,7 +10,8 @@ import type {
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations } from './annotations.ts';
-import { errorKind, type ComputeApi } from './compute.ts';
+import type { ComputeApi } from './api/compute.ts';
+import { ignoreNotFound } from './errors.ts';
 import {
   addressNeedsRecreate,
   backendServiceNeedsRecreate,
@@ -46,14 +47,6 @@ export interface GcpProviderOptions {
   readonly verifiedTtlMs?: number;
   /** Batching of name lookups across Services (resources.ts); tests and the bench observe it. */
   readonly batch?: BatchOptions;
-}
-
-async function ignoreNotFound(work: Promise<void>): Promise<void> {
-  try {
-    await work;
-  } catch (error) {
-    if (errorKind(error) !== 'notFound') throw error;
-  }
 }
 
 function zoneOfGroup(link: string | null | undefined): string | undefined {

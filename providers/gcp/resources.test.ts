@@ -2,7 +2,7 @@
 // stand-in for ComputeApi.list: which calls go out, with which filter, and who gets what back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ComputeApi } from './compute.ts';
+import type { ComputeApi } from './api/compute.ts';
 import { BATCH_NAMES, namesFilter, Resources } from './resources.ts';
 
 interface Call {

@@ -4,7 +4,7 @@
 // AWS call or type in it), so it is imported rather than copied.
 import type { protos } from '@google-cloud/compute';
 import { Batcher } from '../../src/provider/batcher.ts';
-import type { CallOpts, ComputeApi } from './compute.ts';
+import type { CallOpts, ComputeApi } from './api/compute.ts';
 import type { Plan, PlannedFirewall, PlannedRule } from './plan.ts';
 
 export type Address = protos.google.cloud.compute.v1.IAddress;
