@@ -27,6 +27,8 @@ type Started = readonly [{ readonly latestResponse?: unknown; readonly name?: st
 
 export type OperationScope =
   { readonly kind: 'region' } | { readonly kind: 'zone'; readonly zone: string } | { readonly kind: 'global' };
+export const REGION: OperationScope = { kind: 'region' };
+export const GLOBAL: OperationScope = { kind: 'global' };
 
 /** Options that make the client do one HTTP request per call: our retry and paging are in charge. */
 export interface CallOpts {
@@ -84,6 +86,11 @@ export class ComputeApi {
       classify: callFailure,
       log: deps.log,
     });
+  }
+
+  /** The fields every regional request starts with. */
+  get regional(): { project: string; region: string } {
+    return { project: this.config.project, region: this.config.region };
   }
 
   /** One API call (`forwardingRules.insert`, counted as `compute:forwardingRules.insert`) through the seam. */
