@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { CloudCaller, type RetryPolicy } from '../../../src/provider/cloud-call.ts';
 import { RetryAfterError } from '../../../src/provider/errors/index.ts';
 import { TokenBucket } from '../../../src/provider/token-bucket.ts';
-import { callFailure, classifyOperationError, errorKind, KIND_CODES } from '../errors.ts';
+import { callFailure, classifyOperationError, KIND_CODES } from '../errors.ts';
 import type { GcpConfig } from '../spec.ts';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -96,22 +96,6 @@ export class ComputeApi {
   /** One API call (`forwardingRules.insert`, counted as `compute:forwardingRules.insert`) through the seam. */
   call<T>(operation: string, target: string, fn: (options: CallOpts) => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.#caller.call(`compute:${operation}`, signal, () => fn(CALL_OPTIONS), { target });
-  }
-
-  /** A get: undefined when the resource does not exist (and only then). */
-  async read<T>(
-    operation: string,
-    target: string,
-    fn: (options: CallOpts) => Promise<readonly [T, ...unknown[]]>,
-    signal: AbortSignal,
-  ): Promise<T | undefined> {
-    try {
-      const [value] = await this.call(operation, target, fn, signal);
-      return value;
-    } catch (error) {
-      if (errorKind(error) === 'notFound') return undefined;
-      throw error;
-    }
   }
 
   /** Every page of a list, one counted call per page; `target` names what is listed in errors. */
