@@ -7,15 +7,8 @@ import { UdpProxy } from './api/udp-proxy.ts';
 import { serviceKey, type LocalContext, type Served } from './context.ts';
 import { allocationError } from './errors.ts';
 import { HealthMonitor } from './health.ts';
-import {
-  diffPlans,
-  isNoop,
-  listenerKey,
-  planProxies,
-  summarizePlan,
-  type ListenerPlan,
-  type ProxyPlan,
-} from './plan.ts';
+import { diffPlans, isNoop } from './diff.ts';
+import { listenerKey, planProxies, summarizePlan, type ListenerPlan, type ProxyPlan } from './plan.ts';
 import { allocateAddress } from './pool.ts';
 import { sourceFilter, type SourceFilter } from './source-ranges.ts';
 
