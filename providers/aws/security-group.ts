@@ -8,7 +8,7 @@ import { entriesToChange, ingressChanges, permissionsFromRules, rulesFromPermiss
 import { securityGroupName } from './names.ts';
 import type { SecurityGroupRule } from './plan.ts';
 import { isOwnedBy, tagMap } from './tags.ts';
-import { sleep } from './token-bucket.ts';
+import { sleep } from '../../src/provider/sleep.ts';
 
 export async function ownedSecurityGroups(
   api: AwsApi,
