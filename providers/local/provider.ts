@@ -11,7 +11,7 @@ import type {
 } from '../../src/provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
-import { parseLocalSpec, type LocalConfig } from './config.ts';
+import { parseLocalSpec, type LocalConfig } from './spec.ts';
 import { HealthMonitor } from './health.ts';
 import { formatIPv4 } from './ipv4.ts';
 import {

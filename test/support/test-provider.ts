@@ -2,6 +2,7 @@
 // test registry only; main.ts cannot reach it (src/provider/builtin.ts does not import test/).
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import type {
   Capabilities,
   DesiredLoadBalancer,
@@ -201,7 +202,12 @@ export function testProviderDefinition(
 ): ProviderDefinition {
   return {
     type: 'local',
+    description: 'An in-memory fake cloud for tests.',
+    spec: z.object({}),
     requiredSecretKeys: options.requiredSecretKeys ?? [],
+    get capabilities() {
+      return cloud.capabilities;
+    },
     create: (_spec, context) => {
       cloud.instances += 1;
       cloud.lastCredentials = context.credentials;
