@@ -286,16 +286,19 @@ test('kubectl auth can-i, as the operator: what it needs is allowed, the rest re
 });
 
 test('the API server refuses a malformed LoadBalancerProvider, naming the field', async () => {
+  // The test CRD is served again by now: its rule names the memory type after the builtin ones.
+  const blocks = TEST_CRD_PROVIDERS.map((p) => `spec\\.${p.type}`).join(', ');
+  const exactlyOne = new RegExp(`spec: Invalid value: .*exactly one of ${blocks} must be set`);
   const cases = [
     {
       what: 'two cloud blocks',
       spec: 'aws: { region: us-east-1 }\n  gcp: { project: my-project-1, region: europe-west1 }',
-      message: /spec: Invalid value: .*exactly one of spec\.aws, spec\.gcp, spec\.local(, spec\.memory)? must be set/,
+      message: exactlyOne,
     },
     {
       what: 'no cloud block',
       spec: 'default: false',
-      message: /spec: Invalid value: .*exactly one of spec\.aws, spec\.gcp, spec\.local(, spec\.memory)? must be set/,
+      message: exactlyOne,
     },
     { what: 'aws without region', spec: 'aws: {}', message: /spec\.aws\.region: Required value/ },
     { what: 'a malformed region', spec: 'aws: { region: Virginia }', message: /spec\.aws\.region: Invalid value: "Virginia"/ },
