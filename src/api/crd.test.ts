@@ -35,25 +35,26 @@ test('crds/ is what `make generate` writes from the builtin providers (else: run
 });
 
 test('every provider type gets its spec block, a place in the exactly-one rule, and status.type', () => {
-  const memory: CrdProvider = {
-    type: 'memory',
-    description: 'A fake.',
-    spec: z.object({ size: z.number().int().min(1).default(3) }),
-  };
-  const schema = generated([...BUILTIN_PROVIDERS, memory]).spec.versions[0]?.schema.openAPIV3Schema;
+  const fake = (type: string, spec = z.object({})): CrdProvider => ({ type, description: `A ${type}.`, spec });
+  const providers = [
+    fake('alpha'),
+    fake('beta'),
+    fake('gamma', z.object({ size: z.number().int().min(1).default(3) })),
+  ];
+  const schema = generated(providers).spec.versions[0]?.schema.openAPIV3Schema;
   assert.ok(schema);
-  assert.deepEqual(schema.properties.spec.properties['memory'], {
+  assert.deepEqual(schema.properties.spec.properties['gamma'], {
     type: 'object',
-    description: 'A fake.',
+    description: 'A gamma.',
     properties: { size: { type: 'integer', default: 3, minimum: 1 } },
   });
   assert.deepEqual(schema.properties.spec['x-kubernetes-validations'], [
     {
-      rule: '[has(self.aws), has(self.gcp), has(self.local), has(self.memory)].filter(x, x).size() == 1',
-      message: 'exactly one of spec.aws, spec.gcp, spec.local, spec.memory must be set',
+      rule: '[has(self.alpha), has(self.beta), has(self.gamma)].filter(x, x).size() == 1',
+      message: 'exactly one of spec.alpha, spec.beta, spec.gamma must be set',
     },
   ]);
-  assert.equal(schema.properties.status.properties.type.description, 'aws, gcp, local or memory.');
+  assert.equal(schema.properties.status.properties.type.description, 'alpha, beta or gamma.');
 });
 
 test('structural schema: descriptions, defaults and bounds kept; what Kubernetes refuses or reads otherwise dropped', () => {
