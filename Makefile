@@ -10,13 +10,14 @@ SHELL := bash
 USE_NODE = export PATH="$$(scripts/ensure-node.sh):$$PATH"
 NPM_STAMP := node_modules/.cloudlb-npm-ci
 
-.PHONY: help deps control-plane moto test unit typecheck lint format build demo run cluster cluster-down gce-fake bench
+.PHONY: help deps control-plane moto test unit typecheck lint format generate build demo run cluster cluster-down gce-fake bench
 
 help:
 	@echo "make demo          run the operator on an embedded default (local provider) and show it working"
 	@echo "make test          type-check, lint and run every test against a real control plane"
 	@echo "make build         compile to dist/ (what the container image runs)"
 	@echo "make lint          eslint + prettier --check"
+	@echo "make generate      write crds/ from the provider registry (after changing a provider's spec schema)"
 	@echo "make run ARGS=...  run the operator from source, e.g. ARGS='--cluster-name dev --kubeconfig ~/.kube/config'"
 	@echo "make cluster       start a local kube-apiserver + etcd and print its KUBECONFIG; make cluster-down stops it"
 	@echo "make gce-fake PORT=8089   run the Compute Engine fake in the foreground"
@@ -46,6 +47,9 @@ format: deps
 
 test: deps control-plane moto typecheck lint
 	@$(USE_NODE); node test/run.ts $(TESTS)
+
+generate: deps
+	@$(USE_NODE); node scripts/generate-crd.ts
 
 build: deps
 	@$(USE_NODE); rm -rf dist && npx tsc -p tsconfig.build.json && echo "[build] dist/src/main.js"

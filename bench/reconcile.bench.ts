@@ -10,7 +10,7 @@ import { startOperator } from '../src/operator/index.ts';
 import { ProviderRegistry } from '../src/provider/registry.ts';
 import { startControlPlane } from '../test/harness/controlplane.ts';
 import { createNode, createProvider } from '../test/support/fixture.ts';
-import { TestCloud, testProviderDefinition } from '../test/support/test-provider.ts';
+import { TEST_CRD_PROVIDERS, TestCloud, testProviderDefinition } from '../test/support/test-provider.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 process.stderr.write('[bench] starting a control plane\n');
-const controlPlane = await startControlPlane({ crds: true });
+const controlPlane = await startControlPlane({ crds: TEST_CRD_PROVIDERS });
 let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
 try {
   const kc = new KubeConfig();

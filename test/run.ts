@@ -1,13 +1,15 @@
 // The test runner behind `make test`: starts one real control plane for the whole run (etcd +
-// kube-apiserver, CRDs installed), points every test file at it through CLOUDLB_TEST_KUBECONFIG,
-// runs Node's test runner over the given files (default: every *.test.ts), and stops the control
-// plane whatever happens. Test files run one at a time: several of them start an operator that
+// kube-apiserver, the CRD installed with the in-memory test provider's spec.memory besides the
+// builtin blocks), points every test file at it through CLOUDLB_TEST_KUBECONFIG, runs Node's
+// test runner over the given files (default: every *.test.ts), and stops the control plane
+// whatever happens. Test files run one at a time: several of them start an operator that
 // watches the whole cluster, and cluster-scoped objects (LoadBalancerProviders) are shared.
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from './harness/binaries.ts';
 import { startControlPlane } from './harness/controlplane.ts';
+import { TEST_CRD_PROVIDERS } from './support/test-provider.ts';
 
 const SEARCHED = ['src', 'providers', 'test', 'scripts', 'bench'];
 
@@ -35,7 +37,7 @@ if (tests.length === 0) {
 
 const started = Date.now();
 process.stderr.write('[test] starting the control plane (kube-apiserver + etcd)\n');
-const controlPlane = await startControlPlane({ verbose: true });
+const controlPlane = await startControlPlane({ verbose: true, crds: TEST_CRD_PROVIDERS });
 process.stderr.write(`[test] control plane ready in ${Date.now() - started} ms at ${controlPlane.server}\n`);
 
 let stopping = false;

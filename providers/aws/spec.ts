@@ -1,22 +1,34 @@
+// spec.aws of a LoadBalancerProvider: its schema (the source of the CRD's spec.aws) and its parse.
 import { z } from 'zod';
-import { PermanentError } from '../../src/provider/errors/index.ts';
+import { DEFAULT_RATE_LIMIT, parseSpecBlock, rateLimitSchema, type RateLimit } from '../../src/provider/spec-block.ts';
 
-const subnetID = z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet ID like subnet-0123abcd');
-
-const awsSpecSchema = z.object({
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'an AWS region such as us-east-1'),
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+export const awsSpecSchema = z.object({
+  // min(1) only restates the pattern's bound; it is kept so the CRD says minLength as it always has.
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'an AWS region such as us-east-1')
+    .min(1)
+    .meta({ description: 'AWS region, e.g. us-east-1.' }),
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\//, 'an http(s) URL')
+    .refine((text) => URL.canParse(text), 'an http(s) URL')
+    .optional()
+    .meta({ description: 'Override for every AWS endpoint (VPC endpoints, emulators).' }),
   vpcID: z
     .string()
     .regex(/^vpc-[0-9a-f]+$/, 'a VPC ID like vpc-0123abcd')
-    .optional(),
-  subnetIDs: z.array(subnetID).min(1).optional(),
-  rateLimit: z
-    .object({
-      qps: z.number().min(0.1).default(10),
-      burst: z.number().int().min(1).default(20),
-    })
-    .default({ qps: 10, burst: 20 }),
+    .optional()
+    .meta({ description: 'VPC of the cluster; discovered from the subnets when omitted.' }),
+  subnetIDs: z
+    .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet ID like subnet-0123abcd'))
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'Subnets for the load balancers. When omitted, subnets are discovered by the tags kubernetes.io/role/elb (internet-facing) or kubernetes.io/role/internal-elb (internal) and kubernetes.io/cluster/<cluster-name>.',
+    }),
+  rateLimit: rateLimitSchema.optional(),
 });
 
 export interface AwsSpec {
@@ -24,23 +36,17 @@ export interface AwsSpec {
   readonly endpoint: string | undefined;
   readonly vpcID: string | undefined;
   readonly subnetIDs: readonly string[] | undefined;
-  readonly rateLimit: { readonly qps: number; readonly burst: number };
+  readonly rateLimit: RateLimit;
 }
 
 /** Parses the unvalidated `spec.aws` block; a bad field throws PermanentError naming it. */
 export function parseAwsSpec(raw: unknown): AwsSpec {
-  const result = awsSpecSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = ['spec', 'aws', ...(issue?.path ?? [])].map(String).join('.');
-    throw new PermanentError(`${path}: ${issue?.message ?? 'invalid'}`, { field: path, cause: result.error });
-  }
-  const spec = result.data;
+  const spec = parseSpecBlock(awsSpecSchema, 'aws', raw);
   return Object.freeze({
     region: spec.region,
     endpoint: spec.endpoint,
     vpcID: spec.vpcID,
     subnetIDs: spec.subnetIDs,
-    rateLimit: spec.rateLimit,
+    rateLimit: spec.rateLimit ?? DEFAULT_RATE_LIMIT,
   });
 }

@@ -1,10 +1,10 @@
 // The GCP provider's registration: type 'gcp', Secret key key.json (optional Secret: without
 // one, application default credentials / Workload Identity).
 import { JWT, PassThroughClient, type AuthClient } from 'google-auth-library';
-import type { ProviderDefinition } from '../../src/provider/registry.ts';
+import { defineProvider } from '../../src/provider/registry.ts';
 import { ComputeApi } from './api/compute.ts';
-import { GcpProvider } from './provider.ts';
-import { parseKey, parseSpec } from './spec.ts';
+import { GCP_CAPABILITIES, GcpProvider } from './provider.ts';
+import { gcpSpecSchema, parseKey, parseSpec } from './spec.ts';
 
 export { GcpProvider, GCP_CAPABILITIES } from './provider.ts';
 
@@ -23,9 +23,12 @@ export function jwtFromKey(keyJson: string): AuthClient {
   return client;
 }
 
-export const gcpProvider: ProviderDefinition = {
+export const gcpProvider = defineProvider({
   type: 'gcp',
+  description: 'Passthrough Network Load Balancers on Compute Engine.',
+  spec: gcpSpecSchema,
   requiredSecretKeys: ['key.json'],
+  capabilities: GCP_CAPABILITIES,
   create(spec, context) {
     const config = parseSpec(spec);
     const keyJson = context.credentials?.['key.json'];
@@ -40,4 +43,4 @@ export const gcpProvider: ProviderDefinition = {
     });
     return new GcpProvider(api, context);
   },
-};
+});

@@ -95,6 +95,7 @@ test('the factory is cheap and validates before any call', async () => {
     context,
   );
   assert.equal(provider.capabilities().needsNodePorts, true);
+  assert.deepEqual(provider.capabilities(), gcpProvider.capabilities, 'the definition states what instances report');
   await provider.close();
 });
 

@@ -3,24 +3,30 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentError } from '../../src/provider/errors/index.ts';
+import { DEFAULT_RATE_LIMIT, parseSpecBlock, rateLimitSchema } from '../../src/provider/spec-block.ts';
 
-const specSchema = z.object({
+export const gcpSpecSchema = z.object({
   project: z
     .string()
-    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a project ID: 6-30 of [a-z0-9-], starting with a letter'),
-  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'must be a region such as europe-west1'),
-  network: z.string().min(1).optional(),
-  subnetwork: z.string().min(1).optional(),
+    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a project ID: 6-30 of [a-z0-9-], starting with a letter')
+    .meta({ description: 'Project ID.' }),
+  region: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+[0-9]+$/, 'must be a region such as europe-west1')
+    .meta({ description: 'Region, e.g. europe-west1.' }),
+  network: z.string().min(1).optional().meta({
+    description: 'VPC network name or URL for firewall rules and internal load balancers; default "default".',
+  }),
+  subnetwork: z.string().min(1).optional().meta({ description: 'Subnetwork name or URL for internal load balancers.' }),
   endpoint: z
     .string()
     .regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host[:port]')
-    .optional(),
-  rateLimit: z
-    .object({
-      qps: z.number().min(0.1).default(10),
-      burst: z.number().int().min(1).default(20),
-    })
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'Override for the Compute Engine endpoint (private endpoints, the test fake), e.g. http://127.0.0.1:8089.',
+    }),
+  rateLimit: rateLimitSchema.optional(),
 });
 
 export interface Endpoint {
@@ -52,15 +58,9 @@ export function parseEndpoint(text: string): Endpoint {
 }
 
 export function parseSpec(raw: unknown): GcpConfig {
-  const result = specSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    const field = path === '' ? 'spec.gcp' : `spec.gcp.${path}`;
-    throw new PermanentError(`${field}: ${issue?.message ?? 'invalid'}`, { field });
-  }
-  const s = result.data;
+  const s = parseSpecBlock(gcpSpecSchema, 'gcp', raw);
   const network = s.network ?? 'default';
+  const rateLimit = s.rateLimit ?? DEFAULT_RATE_LIMIT;
   return {
     project: s.project,
     region: s.region,
@@ -74,8 +74,8 @@ export function parseSpec(raw: unknown): GcpConfig {
           ? s.subnetwork.slice(Math.max(0, s.subnetwork.indexOf('projects/')))
           : `projects/${s.project}/regions/${s.region}/subnetworks/${s.subnetwork}`,
     endpoint: s.endpoint === undefined ? undefined : parseEndpoint(s.endpoint),
-    qps: s.rateLimit?.qps ?? 10,
-    burst: s.rateLimit?.burst ?? 20,
+    qps: rateLimit.qps,
+    burst: rateLimit.burst,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import type { TcpProxy } from './api/tcp-proxy.ts';
 import type { UdpProxy } from './api/udp-proxy.ts';
-import type { LocalConfig } from './config.ts';
+import type { LocalConfig } from './spec.ts';
 import type { HealthMonitor } from './health.ts';
 import type { ListenerPlan } from './plan.ts';
 import type { AllocationRecord, AllocationStore } from './store.ts';

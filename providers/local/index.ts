@@ -1,13 +1,14 @@
 // Registration of the local provider: type 'local', no credentials.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderContext, ProviderDefinition } from '../../src/provider/registry.ts';
-import { LocalProvider } from './provider.ts';
+import { defineProvider, type ProviderContext } from '../../src/provider/registry.ts';
+import { LOCAL_CAPABILITIES, LocalProvider } from './provider.ts';
+import { localSpecSchema } from './spec.ts';
 import { FileAllocationStore } from './store.ts';
 
 export { LOCAL_CAPABILITIES, LocalProvider, type LocalProviderOptions } from './provider.ts';
 export { FileAllocationStore, NoAllocationStore, type AllocationStore } from './store.ts';
-export { DEFAULT_ADDRESS_POOL, parseLocalSpec } from './config.ts';
+export { DEFAULT_ADDRESS_POOL, parseLocalSpec } from './spec.ts';
 
 /**
  * Where the address record lives: $CLOUDLB_LOCAL_STATE_DIR, else $XDG_STATE_HOME/cloud-lb-operator,
@@ -21,9 +22,12 @@ export function defaultRecordPath(context: Pick<ProviderContext, 'clusterName' |
   return join(dir, `local-${safe(context.clusterName)}-${safe(context.providerName)}.json`);
 }
 
-export const localProvider: ProviderDefinition = {
+export const localProvider = defineProvider({
   type: 'local',
+  description: "In-process TCP/UDP proxies on this machine's addresses (developers, kind/k3d, the demo).",
+  spec: localSpecSchema,
   requiredSecretKeys: [],
+  capabilities: LOCAL_CAPABILITIES,
   create: (spec, context) =>
     new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) }),
-};
+});

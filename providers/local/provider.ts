@@ -9,7 +9,7 @@ import type {
   LoadBalancerStatus,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
-import { parseLocalSpec } from './config.ts';
+import { parseLocalSpec } from './spec.ts';
 import type { LocalContext } from './context.ts';
 import { deleteLoadBalancer, stopServing } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';

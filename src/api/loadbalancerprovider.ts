@@ -1,4 +1,8 @@
-// TypeScript mirror of crds/cloudlb.dev_loadbalancerproviders.yaml. Keep the two in step.
+// TypeScript types of the LoadBalancerProvider custom resource. The spec blocks are derived from
+// the builtin providers' schemas, as the CRD's are (src/api/crd.ts), so neither can drift; the
+// common fields and the status mirror the CRD's template there.
+import type { z } from 'zod';
+import type { BuiltinProvider } from '../provider/builtin.ts';
 import type { Capabilities } from '../provider/contract.ts';
 
 export const GROUP = 'cloudlb.dev';
@@ -6,40 +10,18 @@ export const VERSION = 'v1alpha1';
 export const PLURAL = 'loadbalancerproviders';
 export const KIND = 'LoadBalancerProvider';
 
-export interface RateLimitSpec {
-  readonly qps?: number;
-  readonly burst?: number;
-}
+/** `spec.<type>` of each builtin cloud, as a user writes it (defaults not yet applied). */
+export type ProviderSpecBlocks = {
+  readonly [Definition in BuiltinProvider as Definition['type']]?: z.input<Definition['spec']>;
+};
 
-export interface AwsProviderSpec {
-  readonly region: string;
-  readonly endpoint?: string;
-  readonly vpcID?: string;
-  readonly subnetIDs?: readonly string[];
-  readonly rateLimit?: RateLimitSpec;
-}
+/** One cloud's block, e.g. `ProviderSpec<'aws'>`. */
+export type ProviderSpec<Type extends keyof ProviderSpecBlocks> = NonNullable<ProviderSpecBlocks[Type]>;
 
-export interface GcpProviderSpec {
-  readonly project: string;
-  readonly region: string;
-  readonly network?: string;
-  readonly subnetwork?: string;
-  readonly endpoint?: string;
-  readonly rateLimit?: RateLimitSpec;
-}
-
-export interface LocalProviderSpec {
-  readonly addressPool?: string;
-  readonly healthCheckIntervalSeconds?: number;
-}
-
-export interface LoadBalancerProviderSpec {
+export interface LoadBalancerProviderSpec extends ProviderSpecBlocks {
   readonly loadBalancerClass?: string;
   readonly default?: boolean;
   readonly credentialsSecretRef?: { readonly name: string };
-  readonly aws?: AwsProviderSpec;
-  readonly gcp?: GcpProviderSpec;
-  readonly local?: LocalProviderSpec;
 }
 
 export interface Condition {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { builtinRegistry } from '../provider/builtin.ts';
 import { decodeSecret, providerType, sctpSchemes } from './providers.ts';
 
 test('sctpSchemes names the schemes that carry SCTP', () => {
@@ -19,9 +20,12 @@ test('sctpSchemes names the schemes that carry SCTP', () => {
   assert.equal(sctpSchemes(caps(['TCP'], undefined)), 'none');
 });
 
-test('provider type is the spec block that is set', () => {
-  assert.equal(providerType({ metadata: { name: 'a' }, spec: { gcp: { project: 'p', region: 'r' } } }), 'gcp');
-  assert.equal(providerType({ metadata: { name: 'a' }, spec: {} }), undefined);
+test('provider type is the spec block that is set, among the types the registry knows', () => {
+  const types = builtinRegistry().types();
+  assert.equal(providerType({ metadata: { name: 'a' }, spec: { gcp: { project: 'p', region: 'r' } } }, types), 'gcp');
+  assert.equal(providerType({ metadata: { name: 'a' }, spec: { local: {} } }, types), 'local');
+  assert.equal(providerType({ metadata: { name: 'a' }, spec: {} }, types), undefined);
+  assert.equal(providerType({ metadata: { name: 'a' }, spec: { local: {} } }, ['aws']), undefined, 'not registered');
 });
 
 test('Secret data is decoded from base64', () => {

@@ -16,8 +16,6 @@ import { classOf, indexProviders, type ClassIndex } from './classes.ts';
 import { errorText } from './messages.ts';
 import type { EventSink, ProviderHandle, ProviderLookup } from './reconcile.ts';
 
-const SPEC_KEYS = ['aws', 'gcp', 'local'] as const;
-
 /** "Internal", "External,Internal" or "none": the schemes on which the provider carries SCTP. */
 export function sctpSchemes(capabilities: Capabilities): string {
   const schemes = (['External', 'Internal'] as const).filter((s) =>
@@ -26,8 +24,14 @@ export function sctpSchemes(capabilities: Capabilities): string {
   return schemes.length === 0 ? 'none' : schemes.join(',');
 }
 
-export function providerType(object: ProviderObject): string | undefined {
-  return SPEC_KEYS.find((key) => object.spec[key] !== undefined);
+/** The spec block the object sets (`spec.aws` → 'aws'), among the types the operator knows. */
+export function providerType(object: ProviderObject, types: readonly string[]): string | undefined {
+  return types.find((type) => specBlock(object, type) !== undefined);
+}
+
+/** `spec.<type>` as the API server stored it; the provider's factory parses it. */
+function specBlock(object: ProviderObject, type: string): unknown {
+  return Object.entries(object.spec).find(([key]) => key === type)?.[1];
 }
 
 export function decodeSecret(secret: V1Secret): Record<string, string> {
@@ -160,7 +164,7 @@ export class ProviderManager {
 
   async #syncOne(object: ProviderObject, index: ClassIndex): Promise<void> {
     const name = object.metadata.name;
-    const type = providerType(object);
+    const type = providerType(object, this.#options.registry.types());
     const secretName = object.spec.credentialsSecretRef?.name;
     const secret = secretName === undefined ? undefined : this.#options.getSecret(secretName);
     const fingerprint = JSON.stringify([
@@ -228,7 +232,7 @@ export class ProviderManager {
     }
     const log = this.#options.log.child({ provider: name, type: definition.type });
     try {
-      const provider = definition.create(object.spec[definition.type as (typeof SPEC_KEYS)[number]], {
+      const provider = definition.create(specBlock(object, definition.type), {
         providerName: name,
         clusterName: this.#options.clusterName,
         credentials,

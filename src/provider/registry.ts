@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { LoadBalancerProvider } from './contract.ts';
+import type { z } from 'zod';
+import type { Capabilities, LoadBalancerProvider } from './contract.ts';
 
 /** What the controller hands a provider factory. */
 export interface ProviderContext {
@@ -28,11 +29,32 @@ export interface ProviderContext {
  */
 export type ProviderFactory = (spec: unknown, context: ProviderContext) => LoadBalancerProvider;
 
-export interface ProviderDefinition {
-  readonly type: string;
+/**
+ * The schema of a `spec.<type>` block. Its field descriptions, defaults and bounds are the only
+ * source of the CRD's text for that block (`make generate`), so it must be an object schema that
+ * has a structural OpenAPI form: no unions, no records.
+ */
+export type SpecSchema = z.ZodObject;
+
+/** Everything the operator, the CRD and the API types know about one cloud. */
+export interface ProviderDefinition<Type extends string = string, Spec extends SpecSchema = SpecSchema> {
+  /** The key of the spec block (`spec.aws`) and the `status.type` of its objects. */
+  readonly type: Type;
+  /** One line for the CRD: what this type provisions. */
+  readonly description: string;
+  readonly spec: Spec;
   /** Secret keys the provider needs when a Secret is named; checked before the factory is called. */
   readonly requiredSecretKeys: readonly string[];
+  /** What every instance of this type reports from capabilities(). */
+  readonly capabilities: Capabilities;
   readonly create: ProviderFactory;
+}
+
+/** Keeps a definition's literal type name and its spec schema's type, from which src/api derives the CRD types. */
+export function defineProvider<const Type extends string, Spec extends SpecSchema>(
+  definition: ProviderDefinition<Type, Spec>,
+): ProviderDefinition<Type, Spec> {
+  return definition;
 }
 
 export class ProviderRegistry {

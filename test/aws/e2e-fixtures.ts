@@ -8,7 +8,7 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
-import type { AwsProviderSpec } from '../../src/api/loadbalancerprovider.ts';
+import type { ProviderSpec } from '../../src/api/loadbalancerprovider.ts';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { awsProvider } from '../../providers/aws/index.ts';
@@ -88,7 +88,7 @@ export async function createAwsProviderObject(
 ): Promise<void> {
   await createProvider(cluster, name, {
     ...(secretName === undefined ? {} : { credentialsSecretRef: { name: secretName } }),
-    aws: aws as unknown as AwsProviderSpec,
+    aws: aws as unknown as ProviderSpec<'aws'>,
   });
 }
 

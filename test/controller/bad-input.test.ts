@@ -69,7 +69,7 @@ after(async () => {
 test('provider status: type, class, capabilities, SCTP schemes, conditions, observedGeneration', async () => {
   await eventually(async () => {
     const p = await getProvider(cluster, name('main'));
-    assert.equal(p.status?.type, 'local');
+    assert.equal(p.status?.type, 'memory');
     assert.equal(p.status?.loadBalancerClass, `cloudlb.dev/${name('main')}`);
     assert.equal(p.status?.sctpSchemes, 'Internal');
     assert.deepEqual(p.status?.capabilities?.schemes.External?.protocols, ['TCP', 'UDP']);
@@ -78,7 +78,7 @@ test('provider status: type, class, capabilities, SCTP schemes, conditions, obse
     assert.equal(p.status?.conditions?.find((c) => c.type === 'CredentialsValid')?.status, 'True');
   });
   const out = await cluster.kubectl(['get', 'lbp', name('main')]);
-  assert.match(out.stdout, /local\s+cloudlb\.dev\/ctl-bad-\w+-main\s+false\s+Internal\s+True/);
+  assert.match(out.stdout, /memory\s+cloudlb\.dev\/ctl-bad-\w+-main\s+false\s+Internal\s+True/);
 });
 
 test('a Service whose class names no provider is ignored silently', async () => {

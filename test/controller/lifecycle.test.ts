@@ -149,7 +149,7 @@ test('SCTP on a scheme without SCTP → that port gets an error and a Warning; t
     const lines = (await serviceEvents(cluster, ns, 'mixed')).map(eventLine);
     assert.ok(
       lines.includes(
-        `Warning SyncLoadBalancerFailed: Port 9999/SCTP refused: provider ${providerName} (local) carries TCP, UDP on External. Still serving 80/TCP.`,
+        `Warning SyncLoadBalancerFailed: Port 9999/SCTP refused: provider ${providerName} (memory) carries TCP, UDP on External. Still serving 80/TCP.`,
       ),
       lines.join('\n'),
     );

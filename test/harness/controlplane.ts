@@ -1,18 +1,26 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findBinaries, PROJECT_ROOT, type ControlPlaneBinaries } from './binaries.ts';
+import { CRD_NAME, loadBalancerProviderCrd, type CrdProvider } from '../../src/api/crd.ts';
+import { GROUP, KIND, VERSION } from '../../src/api/loadbalancerprovider.ts';
+import { BUILTIN_PROVIDERS } from '../../src/provider/builtin.ts';
+import { findBinaries, type ControlPlaneBinaries } from './binaries.ts';
 import { generateCerts, type ControlPlaneCerts } from './certs.ts';
 import { exec, type ExecResult } from './exec.ts';
 import { freePort } from './free-port.ts';
+import { eventually } from './wait.ts';
 
 export interface ControlPlaneOptions {
-  /** Install every CRD in crds/ and wait until each is Established (default true). */
-  readonly crds?: boolean;
+  /**
+   * Install the LoadBalancerProvider CRD, generated for these provider types (true, the default:
+   * the builtin ones, as crds/ ships it; the test run adds its in-memory type), and wait until the
+   * API server serves it. false: no CRD.
+   */
+  readonly crds?: boolean | readonly CrdProvider[];
   /**
    * Keep running after this process exits (`make cluster`). Otherwise each server runs under a
    * small reaper that ends it when this process goes away, even on SIGKILL.
@@ -163,14 +171,35 @@ async function writeKubeconfig(path: string, server: string, certs: ControlPlane
   await writeFile(path, JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
 }
 
-async function installCrds(kubectl: ControlPlane['kubectl']): Promise<void> {
-  const crdDir = join(PROJECT_ROOT, 'crds');
-  const files = (await readdir(crdDir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
-  if (files.length === 0) return;
-  const applied = await kubectl(['apply', '--server-side', '-f', crdDir]);
-  if (applied.code !== 0) throw new Error(`installing crds/ failed: ${applied.stderr}`);
-  const waited = await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-  if (waited.code !== 0) throw new Error(`CRDs not Established: ${waited.stderr}`);
+/**
+ * Applies the LoadBalancerProvider CRD generated for `providers` (replacing one applied before,
+ * e.g. by deploy/), and returns once the API server validates with it: an empty spec is refused
+ * with the exactly-one-of message that names every one of these types.
+ */
+export async function installCrds(
+  cluster: Pick<ControlPlane, 'kubectl'>,
+  providers: readonly CrdProvider[],
+): Promise<void> {
+  const kubectl = cluster.kubectl.bind(cluster);
+  const crd = loadBalancerProviderCrd(providers);
+  const applied = await kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(crd) });
+  if (applied.code !== 0) throw new Error(`installing the CRD failed: ${applied.stderr}`);
+  const waited = await kubectl(['wait', '--for=condition=Established', 'crd', CRD_NAME, '--timeout=60s']);
+  if (waited.code !== 0) throw new Error(`CRD not Established: ${waited.stderr}`);
+  const rule = `exactly one of ${providers.map((p) => `spec.${p.type}`).join(', ')} must be set`;
+  const probe = JSON.stringify({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: KIND,
+    metadata: { name: 'crd-probe' },
+    spec: {},
+  });
+  await eventually(
+    async () => {
+      const refused = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe });
+      if (!refused.stderr.includes(rule)) throw new Error(`not yet served: ${refused.stderr}`);
+    },
+    { timeoutMs: 60_000, message: `the API server never validated with the new CRD (${rule})` },
+  );
 }
 
 /** Starts etcd and kube-apiserver on free 127.0.0.1 ports with generated certificates and RBAC. */
@@ -255,7 +284,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     say('ready');
     const controlPlane: ControlPlane = { kubeconfigPath, server, dir, binaries, pids, kubectl, stop };
     if (options.crds !== false) {
-      await installCrds(kubectl);
+      await installCrds(
+        controlPlane,
+        options.crds === true || options.crds === undefined ? BUILTIN_PROVIDERS : options.crds,
+      );
       say('CRDs established');
     }
     return controlPlane;

@@ -160,14 +160,14 @@ describe('patch helpers against the real API server', () => {
         apiVersion: 'cloudlb.dev/v1alpha1',
         kind: 'LoadBalancerProvider',
         metadata: { name },
-        spec: { local: {} },
+        spec: { memory: {} },
       },
     });
     try {
-      await patchCustomStatus(cluster.custom, ref, { type: 'local', services: 3, observedGeneration: 1 });
+      await patchCustomStatus(cluster.custom, ref, { type: 'memory', services: 3, observedGeneration: 1 });
       await patchCustomStatus(cluster.custom, ref, { services: 4 });
       const got = (await cluster.custom.getClusterCustomObject(ref)) as { status?: Record<string, unknown> };
-      assert.deepEqual(got.status, { type: 'local', services: 4, observedGeneration: 1 });
+      assert.deepEqual(got.status, { type: 'memory', services: 4, observedGeneration: 1 });
       await assert.rejects(
         patchCustomStatus(cluster.custom, { ...ref, name: `${name}-missing` }, { services: 1 }),
         (err) => isNotFound(err),

@@ -15,7 +15,7 @@ import { startOperator, type OperatorOptions, type RunningOperator } from '../..
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
-import { testProviderDefinition, type TestCloud } from './test-provider.ts';
+import { MEMORY_PROVIDER, TEST_CRD_PROVIDERS, testProviderDefinition, type TestCloud } from './test-provider.ts';
 
 export function suffix(): string {
   return randomBytes(3).toString('hex');
@@ -25,13 +25,13 @@ export function testLogger(name: string) {
   return process.env['CLOUDLB_TEST_LOG'] ? createLogger('debug', name) : silentLogger();
 }
 
-/** A cluster-scoped LoadBalancerProvider; of type local unless `spec` names a type (aws, gcp, local). */
+/** A cluster-scoped LoadBalancerProvider; of the test provider's type (memory) unless `spec` names another. */
 export async function createProvider(
   cluster: Pick<TestCluster, 'custom'>,
   name: string,
   spec: Partial<LoadBalancerProviderSpec> = {},
 ): Promise<void> {
-  const typed = spec.aws !== undefined || spec.gcp !== undefined || spec.local !== undefined;
+  const typed = TEST_CRD_PROVIDERS.some((p) => p.type in spec);
   await cluster.custom.createClusterCustomObject({
     group: GROUP,
     version: VERSION,
@@ -40,7 +40,7 @@ export async function createProvider(
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'LoadBalancerProvider',
       metadata: { name },
-      spec: typed ? spec : { local: {}, ...spec },
+      spec: typed ? spec : { [MEMORY_PROVIDER.type]: {}, ...spec },
     },
   });
 }

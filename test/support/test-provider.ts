@@ -1,7 +1,11 @@
-// In-memory provider for controller tests and the benchmark. Registered under type 'local' in a
-// test registry only; main.ts cannot reach it (src/provider/builtin.ts does not import test/).
+// In-memory provider for controller tests and the benchmark: type 'memory', so its objects never
+// reach the real local provider. Registered in a test registry only (src/provider/builtin.ts does
+// not import test/); the test control plane's CRD accepts spec.memory (TEST_CRD_PROVIDERS).
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { CrdProvider } from '../../src/api/crd.ts';
+import { BUILTIN_PROVIDERS } from '../../src/provider/builtin.ts';
 import type {
   Capabilities,
   DesiredLoadBalancer,
@@ -124,8 +128,18 @@ function stored(lb: DesiredLoadBalancer): StoredLoadBalancer {
   };
 }
 
+/** The test provider's type and spec block (it takes no settings). */
+export const MEMORY_PROVIDER = {
+  type: 'memory',
+  description: 'A fake cloud in the test process (test/support/test-provider.ts); only in the test control plane.',
+  spec: z.object({}),
+} as const satisfies CrdProvider;
+
+/** The provider types whose spec blocks the test control plane's CRD accepts. */
+export const TEST_CRD_PROVIDERS: readonly CrdProvider[] = [...BUILTIN_PROVIDERS, MEMORY_PROVIDER];
+
 class TestProvider implements LoadBalancerProvider {
-  readonly type = 'local';
+  readonly type = MEMORY_PROVIDER.type;
   readonly #cloud: TestCloud;
   readonly #context: ProviderContext;
 
@@ -194,14 +208,17 @@ class TestProvider implements LoadBalancerProvider {
   }
 }
 
-/** A ProviderDefinition for a test registry: type 'local', backed by `cloud`. */
+/** A ProviderDefinition for a test registry: type 'memory', backed by `cloud`. */
 export function testProviderDefinition(
   cloud: TestCloud,
   options: { requiredSecretKeys?: readonly string[] } = {},
 ): ProviderDefinition {
   return {
-    type: 'local',
+    ...MEMORY_PROVIDER,
     requiredSecretKeys: options.requiredSecretKeys ?? [],
+    get capabilities() {
+      return cloud.capabilities;
+    },
     create: (_spec, context) => {
       cloud.instances += 1;
       cloud.lastCredentials = context.credentials;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { formatCidr } from './ipv4.ts';
-import { parseLocalSpec } from './config.ts';
+import { parseLocalSpec } from './spec.ts';
 
 test('defaults apply to an empty or missing spec.local', () => {
   for (const spec of [undefined, {}]) {
