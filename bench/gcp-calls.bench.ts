@@ -3,7 +3,7 @@
 // (c) a node joining a cluster with N Services. Prints figures; never passes or fails on time.
 // CONCURRENCY is how many ensures run at once (the operator's --workers, default 4): name lookups
 // of concurrent ensures share list calls, so the reads per Service depend on it.
-// Run: node bench/gcp-calls.bench.ts   (env: GCP_BENCH_N=1000 GCP_BENCH_CONCURRENCY=8)
+// Run: node bench/gcp-calls.bench.ts   (env: GCP_BENCH_N=1000 GCP_BENCH_CONCURRENCY=4)
 import { performance } from 'node:perf_hooks';
 import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
@@ -16,7 +16,7 @@ import { startGceFake } from '../test/gce-fake/server.ts';
 import { desiredLoadBalancer } from '../test/support/desired.ts';
 
 const N = Number(process.env['GCP_BENCH_N'] ?? 1000);
-const CONCURRENCY = Number(process.env['GCP_BENCH_CONCURRENCY'] ?? 8);
+const CONCURRENCY = Number(process.env['GCP_BENCH_CONCURRENCY'] ?? 4);
 const PROJECT = 'bench-project';
 const REGION = 'europe-west1';
 const ZONES = [`${REGION}-b`, `${REGION}-c`];
@@ -24,7 +24,7 @@ const ZONES = [`${REGION}-b`, `${REGION}-c`];
 // Operations take 2 ms, so each mutation is followed by one operation wait, as on GCE.
 const fake = await startGceFake({ operationLatencyMs: 2 });
 const counts = new Map<string, number>();
-/** Batched name lookups (resources.ts): calls, names carried, Services served. */
+/** Batched name lookups (providers/gcp/resources.ts): calls, names carried, Services served. */
 const batches = { calls: 0, names: 0, callers: 0 };
 
 function provider(verifiedTtlMs: number): GcpProvider {
