@@ -3,7 +3,7 @@
 // (c) a node joining a cluster with N Services. Prints figures; never passes or fails on time.
 // CONCURRENCY is how many ensures run at once (the operator's --workers, default 4): name lookups
 // of concurrent ensures share list calls, so the reads per Service depend on it.
-// Run: node bench/gcp-calls.bench.ts   (env: GCP_BENCH_N=1000 GCP_BENCH_CONCURRENCY=8)
+// Run: node bench/gcp-calls.bench.ts   (env: GCP_BENCH_N=1000 GCP_BENCH_CONCURRENCY=4)
 import { performance } from 'node:perf_hooks';
 import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
@@ -16,7 +16,7 @@ import { startGceFake } from '../test/gce-fake/server.ts';
 import { desiredLoadBalancer } from '../test/support/desired.ts';
 
 const N = Number(process.env['GCP_BENCH_N'] ?? 1000);
-const CONCURRENCY = Number(process.env['GCP_BENCH_CONCURRENCY'] ?? 8);
+const CONCURRENCY = Number(process.env['GCP_BENCH_CONCURRENCY'] ?? 4);
 const PROJECT = 'bench-project';
 const REGION = 'europe-west1';
 const ZONES = [`${REGION}-b`, `${REGION}-c`];

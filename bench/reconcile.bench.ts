@@ -1,16 +1,19 @@
-// Reconcile benchmark: a real control plane, the operator in-process with the in-memory test
-// provider at a configurable latency, N LoadBalancer Services. Prints figures; never passes or
+// Reconcile benchmark: a real control plane, the operator with the in-memory test provider at a
+// configurable latency, N LoadBalancer Services. The operator runs in a process of its own
+// (bench/reconcile-operator.ts), so this driver — creating the Services and watching them become
+// ready — shares neither its event loop nor its memory figures. Prints figures; never passes or
 // fails on time.
 //
 //   node bench/reconcile.bench.ts --services 1000 --latency-ms 50 [--workers 4] [--nodes 3]
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { silentLogger } from '../src/log.ts';
-import { startOperator } from '../src/operator/index.ts';
-import { ProviderRegistry } from '../src/provider/registry.ts';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/harness/controlplane.ts';
 import { createNode, createProvider } from '../test/support/fixture.ts';
-import { TEST_CRD_PROVIDERS, TestCloud, testProviderDefinition } from '../test/support/test-provider.ts';
+import { TEST_CRD_PROVIDERS } from '../test/support/test-provider.ts';
+import type { OperatorSettings, OperatorStats } from './reconcile-operator.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,9 +43,66 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** Starts the operator process and resolves once it runs. */
+async function startOperatorProcess(settings: OperatorSettings): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('./reconcile-operator.ts', import.meta.url)), [JSON.stringify(settings)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit')])) as [unknown];
+  if ((message as { ready?: boolean } | null)?.ready !== true) throw new Error('the operator process did not start');
+  return child;
+}
+
+async function operatorStats(child: ChildProcess): Promise<OperatorStats> {
+  const reply = once(child, 'message');
+  child.send('stats');
+  const [message] = (await reply) as [{ stats: OperatorStats }];
+  return message.stats;
+}
+
+/**
+ * Resolves when `count` Services of `namespace` have a load-balancer ingress, as seen by a watch
+ * (no polling of the whole list). Restarts the watch from a fresh list if the server ends it.
+ */
+async function allReady(kc: KubeConfig, core: CoreV1Api, namespace: string, count: number): Promise<void> {
+  const ready = new Set<string>();
+  const note = (svc: V1Service): void => {
+    const name = svc.metadata?.name ?? '';
+    if ((svc.status?.loadBalancer?.ingress ?? []).length > 0) ready.add(name);
+    else ready.delete(name);
+  };
+  const watch = new Watch(kc);
+  await new Promise<void>((resolve, reject) => {
+    let controller: AbortController | undefined;
+    const check = (): void => {
+      if (ready.size < count) return;
+      controller?.abort();
+      resolve();
+    };
+    const run = async (): Promise<void> => {
+      const list = await core.listNamespacedService({ namespace });
+      for (const svc of list.items) note(svc);
+      check();
+      controller = await watch.watch(
+        `/api/v1/namespaces/${namespace}/services`,
+        { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+        (phase, svc: V1Service) => {
+          if (phase === 'ADDED' || phase === 'MODIFIED') note(svc);
+          if (phase === 'DELETED') ready.delete(svc.metadata?.name ?? '');
+          check();
+        },
+        () => {
+          if (ready.size < count) run().catch(reject);
+        },
+      );
+    };
+    run().catch(reject);
+  });
+}
+
 process.stderr.write('[bench] starting a control plane\n');
 const controlPlane = await startControlPlane({ crds: TEST_CRD_PROVIDERS });
-let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+let child: ChildProcess | undefined;
 try {
   const kc = new KubeConfig();
   kc.loadFromFile(controlPlane.kubeconfigPath);
@@ -54,28 +114,11 @@ try {
   for (let i = 0; i < nodeCount; i++) await createNode({ core }, `bench-node-${i}`, { addresses: [] });
   await createProvider({ custom }, 'bench');
 
-  const cloud = new TestCloud({ latencyMs });
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 100);
-  const baseline = process.memoryUsage();
-
-  operator = await startOperator({
-    kc,
-    clusterName: 'bench',
-    namespace,
-    registry: new ProviderRegistry([testProviderDefinition(cloud)]),
-    workers,
-    sweep: { enabled: false, intervalMs: 600_000, graceMs: 600_000 },
-    log: silentLogger(),
-  });
+  child = await startOperatorProcess({ kubeconfigPath: controlPlane.kubeconfigPath, namespace, latencyMs, workers });
 
   const names = Array.from({ length: services }, (_, i) => `svc-${String(i).padStart(5, '0')}`);
   const started = performance.now();
+  const ready = allReady(kc, core, namespace, services);
   await pool(names, CREATE_CONCURRENCY, async (name) => {
     await core.createNamespacedService({
       namespace,
@@ -91,33 +134,34 @@ try {
     });
   });
   const created = performance.now();
-
-  let ready = 0;
-  while (ready < services) {
-    await new Promise((r) => setTimeout(r, 250));
-    const list = await core.listNamespacedService({ namespace });
-    ready = list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).length > 0).length;
-  }
-  const allReady = performance.now();
-  const reconciles = operator.reconciles();
+  await ready;
+  const readyAt = performance.now();
+  const atReady = await operatorStats(child);
   // Let trailing status-update reconciles settle, then count everything once more.
   await new Promise((r) => setTimeout(r, 2000));
-  clearInterval(sampler);
+  const settled = await operatorStats(child);
 
-  const seconds = (allReady - started) / 1000;
-  const byOp = [...cloud.calls].map(([op, n]) => `${op} ${(n / services).toFixed(2)}`).join(', ');
+  const seconds = (readyAt - started) / 1000;
+  const byOp = Object.entries(settled.callsByOperation)
+    .map(([op, n]) => `${op} ${(n / services).toFixed(2)}`)
+    .join(', ');
   const lines = [
     `services                    ${services} (provider latency ${latencyMs} ms per call, ${workers} workers, ${nodeCount} nodes)`,
     `created all Services in     ${((created - started) / 1000).toFixed(1)} s`,
-    `time until all ready        ${seconds.toFixed(1)} s (from the first create)`,
-    `reconciles                  ${reconciles} until all ready, ${operator.reconciles()} after settling`,
-    `reconciles per second       ${(reconciles / seconds).toFixed(1)}`,
-    `provider calls per Service  ${(cloud.totalCalls() / services).toFixed(2)} (${byOp}); cloud writes ${cloud.writes.length}`,
-    `peak RSS                    ${mib(peakRss)} (baseline before the operator ${mib(baseline.rss)}; bench driver in the same process)`,
-    `peak heap used              ${mib(peakHeap)} (baseline ${mib(baseline.heapUsed)})`,
+    `time until all ready        ${seconds.toFixed(1)} s (from the first create, seen by a watch in the driver)`,
+    `Services ready per second   ${(services / seconds).toFixed(1)}`,
+    `reconciles                  ${atReady.reconciles} until all ready, ${settled.reconciles} after settling`,
+    `reconciles per second       ${(atReady.reconciles / seconds).toFixed(1)}`,
+    `provider calls per Service  ${(settled.providerCalls / services).toFixed(2)} (${byOp}); cloud writes ${settled.cloudWrites}`,
+    `operator peak RSS           ${mib(settled.peakRss)} (at start ${mib(settled.baselineRss)}; operator process only)`,
+    `operator peak heap used     ${mib(settled.peakHeapUsed)} (at start ${mib(settled.baselineHeapUsed)})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await operator?.stop();
+  if (child !== undefined && child.exitCode === null) {
+    const exited = once(child, 'exit');
+    child.send('stop');
+    await exited;
+  }
   await controlPlane.stop();
 }

@@ -30,9 +30,9 @@ test('the demo serves a LoadBalancer Service through the local provider', { time
     context,
   );
   // With one node stopped every request is still answered, by the other node.
-  for (const line of stdout.split('\n').filter((l) => /(TCP request|UDP datagram) \d answered/.test(l))) {
-    assert.match(line, /demo-node-2/, line);
-  }
+  const whileStopped = stdout.split('\n').filter((l) => /(TCP request|UDP datagram) \d answered/.test(l));
+  assert.equal(whileStopped.length, 5, `3 TCP requests and 2 UDP datagrams while a node is stopped\n${context}`);
+  for (const line of whileStopped) assert.match(line, /demo-node-2/, line);
   assert.match(stdout, /TCP answered: hello from demo-node-1/, 'the stopped node gets traffic again');
   assert.match(stdout, /Service deleted/, context);
 });

@@ -12,6 +12,7 @@ import { eventually } from '../harness/wait.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { createService, eventLine, getProvider, getService, serviceEvents, suffix } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator/index.ts';
+import { reconcilesFor } from '../support/reconciles.ts';
 import { census, rawClients, seedNetwork } from './fixtures.ts';
 import {
   tearDownAwsE2e,
@@ -189,9 +190,17 @@ test('drift: a listener deleted by hand comes back at the next resync', async ()
   assert.equal(proxy.actions.get('elbv2:CreateListener'), created + 1);
 });
 
+/** Waits until `op` has finished `count` reconciles of Services of this file's provider (only `web` by then). */
+async function reconciledWeb(op: RunningOperator, count: number): Promise<void> {
+  await eventually(
+    async () => assert.ok((await reconcilesFor(op, providerName)) >= count, `reconciles of web: ${count} expected`),
+    WAIT,
+  );
+}
+
 /** Waits until the (new) operator has reconciled `web` at least twice (start-up + one resync). */
 async function settled(op: RunningOperator): Promise<void> {
-  await eventually(() => assert.ok(op.reconciles() >= 2, `reconciles: ${op.reconciles()}`), WAIT);
+  await reconciledWeb(op, 2);
 }
 
 test('restart with everything in sync → zero mutating AWS calls (and the count does see writes)', async () => {
@@ -255,10 +264,16 @@ test('rotating the credentials Secret rebuilds the provider without a restart: t
   assert.equal(proxy.accessKeys.get(newKey), undefined);
   await rotateCredentialsSecret(cluster, ns, secretName, newKey);
   await eventually(() => assert.ok((proxy.accessKeys.get(newKey) ?? 0) > 0, 'the new key signs requests'), WAIT);
-  // Once rebuilt, the old key signs nothing more (two resyncs later).
+  // A reconcile of web under way at the rebuild may finish with the old key; the next one (one key
+  // is reconciled by one worker at a time) began after it. Count from there.
+  const running = operator;
+  assert.ok(running);
+  const reconciles = await reconcilesFor(running, providerName);
+  await reconciledWeb(running, reconciles + 1);
   const oldCount = proxy.accessKeys.get(oldKey) ?? 0;
   const newCount = proxy.accessKeys.get(newKey) ?? 0;
-  await new Promise((r) => setTimeout(r, 2 * RESYNC_MS + 500));
+  // Two more reconciles (resyncs) of web, each reading from AWS: the old key signs none of it.
+  await reconciledWeb(running, reconciles + 3);
   assert.equal(proxy.accessKeys.get(oldKey), oldCount);
   assert.ok((proxy.accessKeys.get(newKey) ?? 0) > newCount);
   const provider = await getProvider(cluster, providerName);

@@ -17,6 +17,7 @@ import {
   setNodeLabel,
   setUpTestFile,
   suffix,
+  waitForIngress,
   type TestFile,
 } from '../support/fixture.ts';
 import type { RunningOperator } from '../../src/operator/index.ts';
@@ -83,7 +84,9 @@ test('provider status: type, class, capabilities, SCTP schemes, conditions, obse
 
 test('a Service whose class names no provider is ignored silently', async () => {
   await createService(cluster, ns, 'foreign', 'example.com/someone-else');
-  await new Promise((r) => setTimeout(r, 1500));
+  // A Service of ours created after it is served: the operator has seen the foreign one by then.
+  await createService(cluster, ns, 'after-foreign', `cloudlb.dev/${name('main')}`);
+  await waitForIngress(cluster, ns, 'after-foreign');
   const svc = await getService(cluster, ns, 'foreign');
   assert.equal(svc.metadata?.finalizers, undefined);
   assert.equal(svc.status?.conditions, undefined);
@@ -169,6 +172,8 @@ test('missing Secret → CredentialsValid=False naming it, Services wait with no
     );
     assert.equal(creds?.reason, 'MissingKey');
     assert.match(creds?.message ?? '', /lacks key token/);
+    // The Service was reconciled against the provider in this state.
+    assert.match(condition(await getService(cluster, ns, 'waiting'))?.message ?? '', /lacks key token/);
   });
   assert.equal(cloud.totalCalls(), calls);
 

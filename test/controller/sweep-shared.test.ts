@@ -47,8 +47,12 @@ test("a provider sharing the account never sweeps another provider's live load b
   const uid = created.metadata?.uid ?? '';
   await waitForIngress(cluster, ns, 'web');
   await eventually(() => assert.ok(cloud.byService(uid)));
-  await operator?.sweepNow();
-  await operator?.sweepNow();
+  assert.ok(operator);
+  const listed = cloud.count('listOwned');
+  assert.equal(await operator.sweepNow(), 0);
+  assert.equal(await operator.sweepNow(), 0);
+  // Each sweep listed what both providers own, so each saw the live load balancer twice.
+  assert.ok(cloud.count('listOwned') >= listed + 4, 'two sweeps ran, each over both providers');
   assert.ok(cloud.byService(uid), 'the load balancer of a live Service is still there');
   assert.deepEqual(
     cloud.writes.filter((w) => w.op === 'delete').map((w) => w.serviceUID),

@@ -91,6 +91,20 @@ export class Store {
     }
   }
 
+  /**
+   * Everything the fake holds, as copies keyed by self-link path (`projects/p/regions/r/addresses/a`)
+   * plus `members:<group path>` for instance-group membership: for tests that check "nothing left"
+   * by comparing whole snapshots rather than what carries their mark.
+   */
+  snapshot(): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const [key, map] of this.#collections)
+      for (const [name, resource] of map) out.set(`${key}/${name}`, structuredClone(resource));
+    for (const [group, instances] of this.members)
+      if (instances.size > 0) out.set(`members:${group.slice(API_BASE.length + 1)}`, [...instances].sort());
+    return out;
+  }
+
   newId(): string {
     this.#nextId += 1;
     return String(this.#nextId);

@@ -305,6 +305,7 @@ describe('GCP provider against the GCE fake', () => {
 
     // A resync: every Service reconciles at once, finds its own resources, writes nothing.
     r.calls.clear();
+    r.batches.length = 0;
     const again = await Promise.all(lbs.map((lb) => r.provider.ensure(lb, signal())));
     assert.deepEqual(
       again.map((s) => s.changed),
@@ -314,13 +315,17 @@ describe('GCP provider against the GCE fake', () => {
       again.map((s) => s.ingress[0]?.ip),
       created.map((s) => s.ingress[0]?.ip),
     );
-    assert.deepEqual(Object.fromEntries(r.calls), {
-      'compute:addresses.list': 1,
-      'compute:firewalls.list': 1,
-      'compute:forwardingRules.list': 1,
-      'compute:regionBackendServices.list': 1,
-      'compute:regionHealthChecks.list': 1,
-    });
+    // How many lists the six share depends on how many reach the batcher within its 5 ms window,
+    // which a loaded machine stretches: one each when they all do, never more than one per Service.
+    // (src/provider/batcher.test.ts checks the sharing itself: its requests arrive in one synchronous run.)
+    const lists = ['addresses', 'firewalls', 'forwardingRules', 'regionBackendServices', 'regionHealthChecks'];
+    assert.deepEqual([...r.calls.keys()].sort(), lists.map((l) => `compute:${l}.list`).sort());
+    for (const [op, n] of r.calls) assert.ok(n >= 1 && n <= lbs.length, `${op}: ${n} calls for ${lbs.length} Services`);
+    // Whatever the timing: each Service asked once per kind of resource, and was served by one list.
+    assert.equal(
+      r.batches.reduce((sum, b) => sum + b.callers, 0),
+      lbs.length * lists.length,
+    );
 
     // The shared rules list fails (after the retries): every Service fails with that error, none
     // takes its rules for absent.
@@ -332,11 +337,13 @@ describe('GCP provider against the GCE fake', () => {
       assert.equal(f.status, 'rejected');
       assert.match(
         String((f.reason as Error).message),
-        /^compute:forwardingRules\.list batched lookup of 18 name\(s\) failed \(UNAVAILABLE\): /,
+        /^compute:forwardingRules\.list batched lookup of \d+ name\(s\) failed \(UNAVAILABLE\): /,
       );
     }
     assert.equal(r.mutatingCalls(), 0);
-    assert.equal(r.calls.get('compute:forwardingRules.list'), 7, 'one call and its 6 retries, for all six');
+    // Each shared list is one call and its 6 retries, whatever number of them the window made.
+    const ruleLists = r.calls.get('compute:forwardingRules.list') ?? 0;
+    assert.ok(ruleLists % 7 === 0 && ruleLists >= 7 && ruleLists <= 7 * lbs.length, `${ruleLists} rule lists`);
     const after = await Promise.all(lbs.map((lb) => r.provider.ensure(lb, signal())));
     assert.ok(after.every((s) => !s.changed));
 

@@ -19,6 +19,8 @@ export interface Rig {
   readonly fake: GceFake;
   readonly provider: GcpProvider;
   readonly calls: Map<string, number>;
+  /** Every batched lookup list made by any of the rig's providers: names carried, callers served. */
+  readonly batches: { names: number; callers: number }[];
   newProvider(options?: { verifiedTtlMs?: number; cluster?: string }): GcpProvider;
   createInstance(zone: string, name: string): Promise<void>;
   mutatingCalls(): number;
@@ -30,6 +32,7 @@ const MUTATING = /\.(insert|delete|update|patch|addInstances|removeInstances)$/;
 export async function rig(options: { verifiedTtlMs?: number } = {}): Promise<Rig> {
   const fake = await startGceFake({ operationLatencyMs: 5 });
   const calls = new Map<string, number>();
+  const batches: { names: number; callers: number }[] = [];
   const providers: GcpProvider[] = [];
   const newProvider = (o: { verifiedTtlMs?: number; cluster?: string } = {}): GcpProvider => {
     const config = parseSpec({
@@ -51,7 +54,10 @@ export async function rig(options: { verifiedTtlMs?: number } = {}): Promise<Rig
       log: silentLogger(),
       countCall: () => {},
     };
-    const p = new GcpProvider(api, context, { verifiedTtlMs: o.verifiedTtlMs ?? options.verifiedTtlMs ?? 60_000 });
+    const p = new GcpProvider(api, context, {
+      verifiedTtlMs: o.verifiedTtlMs ?? options.verifiedTtlMs ?? 60_000,
+      batch: { onCall: (names, callers) => batches.push({ names, callers }) },
+    });
     providers.push(p);
     return p;
   };
@@ -66,6 +72,7 @@ export async function rig(options: { verifiedTtlMs?: number } = {}): Promise<Rig
     fake,
     provider,
     calls,
+    batches,
     newProvider,
     async createInstance(zone, name) {
       const [op] = await instances.insert({

@@ -166,12 +166,19 @@ describe('SupervisedInformer against the real API server', () => {
     const cluster = await testCluster();
     const ns = await testNamespace(cluster, 'informer-stop');
     const { informer, seen, restarts } = configMapInformer(cluster.kc, ns);
+    const witness = configMapInformer(cluster.kc, ns);
     await informer.start();
-    await informer.stop();
-    const count = seen.length;
-    await createCm(cluster, ns, 'after-stop', '1');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(seen.length, count);
+    await witness.informer.start();
+    try {
+      await informer.stop();
+      const count = seen.length;
+      await createCm(cluster, ns, 'after-stop', '1');
+      // An informer still running has been told of the new object: the stopped one would have been too.
+      await eventually(() => assert.ok(witness.seen.some((s) => s.name === 'after-stop' && s.event === 'add')));
+      assert.equal(seen.length, count);
+    } finally {
+      await witness.informer.stop();
+    }
     assert.equal(await restarts(), 0, 'stopping is not a failure');
     assert.equal(informer.hasSynced(), false);
   });
