@@ -1,6 +1,6 @@
 // AWS API calls by operation (and time) for the AWS provider against moto_server, provider-level:
 //   (a) creating one 2-port Service, (b) a no-op resync of N Services, (c) adding one node to N
-//   Services — (b) and (c) each without and with the Describe batcher (providers/aws/batcher.ts) —
+//   Services — (b) and (c) each without and with the Describe batcher (src/provider/batcher.ts) —
 //   and (d) time for M Services to become ready (provider-level; the controller-level figure is
 //   bench/aws-ready.bench.ts). Per operation it also prints moto's answer time (mean, p95, max) so a
 //   slow call shows itself. Prints figures; never passes or fails on time.
@@ -10,7 +10,7 @@
 //        AWS_BENCH_ACCOUNTS=1 (spread the N Services over this many moto accounts, x-moto-account-id)
 import { pino } from 'pino';
 import { AwsProvider, type AwsProviderOverrides } from '../providers/aws/provider.ts';
-import { createClients, type AwsClients } from '../providers/aws/clients.ts';
+import { createClients, type AwsClients } from '../providers/aws/api/clients.ts';
 import { parseAwsSpec } from '../providers/aws/spec.ts';
 import { startMoto } from '../test/harness/moto.ts';
 import { CLUSTER, FAST_RETRY, REGION, node, seedNetwork, service } from '../test/aws/fixtures.ts';

@@ -2,7 +2,7 @@
 // cloud-provider-aws or aws-load-balancer-controller already writes. Pure: no cloud call.
 import { z } from 'zod';
 import type { FieldProblem, Interpretation, Scheme } from '../../src/provider/contract.ts';
-import { OWNERSHIP_TAG_KEYS } from './tags.ts';
+import { OWNERSHIP_TAG_KEYS } from './ownership.ts';
 import { isValidLoadBalancerName } from './names.ts';
 
 export const ANNOTATION_PREFIX = 'service.beta.kubernetes.io/aws-load-balancer-';

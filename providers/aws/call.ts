@@ -2,7 +2,7 @@
 // and one bounded retry loop with jittered backoff for throttling, 5xx and dropped connections.
 import pRetry from 'p-retry';
 import { PermanentError, ProviderError } from '../../src/provider/errors/index.ts';
-import { errorCode, isInvalidInput, isRetryable, isThrottling } from './aws-errors.ts';
+import { errorCode, isInvalidInput, isRetryable, isThrottling } from './errors.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 export interface RetryPolicy {

@@ -5,11 +5,11 @@ import type { AwsContext } from './context.ts';
 import { loadBalancerName } from './names.ts';
 import { readCurrent } from './read.ts';
 import { deleteSecurityGroups } from './security-group.ts';
-import { isOwnedBy } from './tags.ts';
+import { isOwnedBy } from './ownership.ts';
 import { deleteTargetGroups } from './target-groups.ts';
 
 export async function deleteLoadBalancer(ctx: AwsContext, ref: LoadBalancerRef, signal: AbortSignal): Promise<void> {
-  const { api } = ctx;
+  const { elbv2: api } = ctx;
   const names = [
     ...new Set(
       [ctx.nlbNames.get(ref.ownership.serviceUID), loadBalancerName(ref.name)].filter(
@@ -43,7 +43,7 @@ export async function deleteLoadBalancer(ctx: AwsContext, ref: LoadBalancerRef, 
     // checked for our tags.
     await deleteTargetGroups(api, await unattachedOwnedTargetGroups(ctx, ref, signal), signal);
   }
-  await deleteSecurityGroups(api, ref, signal);
+  await deleteSecurityGroups(ctx.ec2, ref, signal);
   ctx.nlbNames.delete(ref.ownership.serviceUID);
 }
 
@@ -53,16 +53,16 @@ async function scanOwnedElb(
   signal: AbortSignal,
 ): Promise<{ loadBalancers: string[]; targetGroups: string[] }> {
   const loadBalancers: string[] = [];
-  for await (const page of ctx.api.allLoadBalancers(signal)) {
-    const tags = await ctx.api.tagsOf(
+  for await (const page of ctx.elbv2.allLoadBalancers(signal)) {
+    const tags = await ctx.elbv2.tagsOf(
       page.map((lb) => lb.LoadBalancerArn ?? ''),
       signal,
     );
     for (const [arn, t] of tags) if (isOwnedBy(t, ref)) loadBalancers.push(arn);
   }
   const targetGroups: string[] = [];
-  for await (const page of ctx.api.allTargetGroups(signal)) {
-    const tags = await ctx.api.tagsOf(
+  for await (const page of ctx.elbv2.allTargetGroups(signal)) {
+    const tags = await ctx.elbv2.tagsOf(
       page.map((g) => g.TargetGroupArn ?? ''),
       signal,
     );
@@ -77,10 +77,10 @@ async function unattachedOwnedTargetGroups(
   signal: AbortSignal,
 ): Promise<string[]> {
   const owned: string[] = [];
-  for await (const page of ctx.api.allTargetGroups(signal)) {
+  for await (const page of ctx.elbv2.allTargetGroups(signal)) {
     const unattached = page.filter((g) => (g.LoadBalancerArns ?? []).length === 0).map((g) => g.TargetGroupArn ?? '');
     if (unattached.length === 0) continue;
-    const tags = await ctx.api.tagsOf(unattached, signal);
+    const tags = await ctx.elbv2.tagsOf(unattached, signal);
     for (const [arn, t] of tags) if (isOwnedBy(t, ref)) owned.push(arn);
   }
   return owned;

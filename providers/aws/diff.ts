@@ -1,5 +1,4 @@
 // One "needs update?" function per AWS resource: current (as read) × planned → what to change. Pure.
-import type { IpPermission } from '@aws-sdk/client-ec2';
 import type { Listener as ElbListener, LoadBalancer, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   PlannedHealthCheck,
@@ -82,27 +81,6 @@ export function securityGroupsNeedUpdate(current: LoadBalancer, wanted: readonly
 
 const ruleKey = (r: SecurityGroupRule): string => `${r.protocol}:${r.port}:${r.cidr}`;
 
-/** Flattens EC2's nested permissions into one rule per (protocol, port, CIDR). */
-export function rulesFromPermissions(permissions: readonly IpPermission[] | undefined): SecurityGroupRule[] {
-  const out: SecurityGroupRule[] = [];
-  for (const p of permissions ?? []) {
-    const protocol = p.IpProtocol;
-    if ((protocol !== 'tcp' && protocol !== 'udp') || p.FromPort === undefined || p.FromPort !== p.ToPort) {
-      out.push({
-        protocol: 'tcp',
-        port: -1,
-        cidr: `unexpected:${protocol ?? ''}:${p.FromPort ?? ''}-${p.ToPort ?? ''}`,
-      });
-      continue;
-    }
-    for (const r of p.IpRanges ?? [])
-      if (r.CidrIp !== undefined) out.push({ protocol, port: p.FromPort, cidr: r.CidrIp });
-    for (const r of p.Ipv6Ranges ?? [])
-      if (r.CidrIpv6 !== undefined) out.push({ protocol, port: p.FromPort, cidr: r.CidrIpv6 });
-  }
-  return out;
-}
-
 export interface RuleChanges {
   readonly authorize: readonly SecurityGroupRule[];
   readonly revoke: readonly SecurityGroupRule[];
@@ -118,22 +96,4 @@ export function ingressChanges(
     authorize: wanted.filter((r) => !have.has(ruleKey(r))),
     revoke: current.filter((r) => !want.has(ruleKey(r)) && r.port >= 0),
   };
-}
-
-/** Rules → EC2 permissions, one permission per (protocol, port). */
-export function permissionsFromRules(rules: readonly SecurityGroupRule[]): IpPermission[] {
-  const grouped = new Map<string, { protocol: string; port: number; cidrs: string[] }>();
-  for (const r of rules) {
-    const key = `${r.protocol}:${r.port}`;
-    const g = grouped.get(key) ?? { protocol: r.protocol, port: r.port, cidrs: [] };
-    g.cidrs.push(r.cidr);
-    grouped.set(key, g);
-  }
-  return [...grouped.values()].map((g) => ({
-    IpProtocol: g.protocol,
-    FromPort: g.port,
-    ToPort: g.port,
-    IpRanges: g.cidrs.filter((c) => !c.includes(':')).map((CidrIp) => ({ CidrIp })),
-    Ipv6Ranges: g.cidrs.filter((c) => c.includes(':')).map((CidrIpv6) => ({ CidrIpv6 })),
-  }));
 }

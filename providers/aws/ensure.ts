@@ -23,7 +23,7 @@ export async function ensureLoadBalancer(
   const problem = problems[0];
   if (problem !== undefined) throw new PermanentError(problem.message, { field: problem.field });
   const plan = planLoadBalancer(lb, options);
-  const { api } = ctx;
+  const { elbv2: api } = ctx;
   let wrote = 0;
 
   const current = await readCurrent(api, plan.nlbName, lb, signal);
@@ -75,7 +75,7 @@ export async function ensureLoadBalancer(
   const vpcID = nlb?.VpcId !== undefined ? () => Promise.resolve(nlb?.VpcId ?? '') : subnets.vpcID;
 
   const sg = await ensureSecurityGroup(
-    api,
+    ctx.ec2,
     {
       ref: lb,
       nlbName: plan.nlbName,
@@ -185,16 +185,16 @@ async function updateLoadBalancer(
   const arn = nlb.LoadBalancerArn ?? '';
   let wrote = 0;
   if (subnetsNeedUpdate(nlb, subnets)) {
-    await ctx.api.setSubnets(arn, subnets, signal);
+    await ctx.elbv2.setSubnets(arn, subnets, signal);
     wrote++;
   }
   if (securityGroupsNeedUpdate(nlb, [groupID])) {
-    await ctx.api.setSecurityGroups(arn, [groupID], signal);
+    await ctx.elbv2.setSecurityGroups(arn, [groupID], signal);
     wrote++;
   }
   const lacking = entriesToChange(tags, plan.tags);
   if (Object.keys(lacking).length > 0) {
-    await ctx.api.addTags([arn], lacking, signal);
+    await ctx.elbv2.addTags([arn], lacking, signal);
     wrote++;
   }
   return wrote;

@@ -4,7 +4,7 @@ import { PermanentError } from '../../src/provider/errors/index.ts';
 import type { AwsOptions, HealthCheckProtocol } from './annotations.ts';
 import { ANNOTATION_PREFIX } from './annotations.ts';
 import { loadBalancerName, targetGroupName, type AwsProtocol } from './names.ts';
-import { ownershipTags } from './tags.ts';
+import { ownershipTags } from './ownership.ts';
 
 export interface PlannedHealthCheck {
   readonly protocol: HealthCheckProtocol;

@@ -8,9 +8,11 @@ import type {
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations } from './annotations.ts';
-import { AwsApi, type ApiOptions } from './api.ts';
+import { createClients, credentialsFromSecret, type AwsClients } from './api/clients.ts';
+import { Ec2Api } from './api/ec2.ts';
+import { Elbv2Api } from './api/elbv2.ts';
+import type { ApiOptions } from './api/shared.ts';
 import { AwsCaller, type RetryPolicy } from './call.ts';
-import { createClients, credentialsFromSecret, type AwsClients } from './clients.ts';
 import type { AwsContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
@@ -48,8 +50,10 @@ export class AwsProvider implements LoadBalancerProvider {
       countCall: context.countCall,
       ...(overrides.retry !== undefined && { retry: overrides.retry }),
     });
+    const apiOptions = overrides.batching === undefined ? {} : { batching: overrides.batching };
     this.#ctx = {
-      api: new AwsApi(this.#clients, caller, overrides.batching === undefined ? {} : { batching: overrides.batching }),
+      elbv2: new Elbv2Api(this.#clients.elbv2, caller, apiOptions),
+      ec2: new Ec2Api(this.#clients.ec2, caller, apiOptions),
       spec: parsed,
       clusterName: context.clusterName,
       log: context.log.child({ provider: context.providerName, type: 'aws' }),

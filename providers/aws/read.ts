@@ -2,8 +2,8 @@
 // listeners, and the target groups attached to it that carry our tags.
 import type { Listener, LoadBalancer, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerRef } from '../../src/provider/contract.ts';
-import type { AwsApi } from './api.ts';
-import { isOwnedBy } from './tags.ts';
+import type { Elbv2Api } from './api/elbv2.ts';
+import { isOwnedBy } from './ownership.ts';
 
 /** A target group carrying this Service's tags. */
 export interface OwnedTargetGroup {
@@ -24,7 +24,7 @@ export interface CurrentState {
 const EMPTY = { loadBalancer: undefined, loadBalancerTags: {}, listeners: [], targetGroups: [] };
 
 export async function readCurrent(
-  api: AwsApi,
+  api: Elbv2Api,
   nlbName: string,
   ref: LoadBalancerRef,
   signal: AbortSignal,
@@ -93,7 +93,7 @@ function ownedGroups(
  * someone else's carries the name. Names with nothing behind them are absent.
  */
 export async function targetGroupsByName(
-  api: AwsApi,
+  api: Elbv2Api,
   names: readonly string[],
   ref: LoadBalancerRef,
   signal: AbortSignal,
@@ -123,7 +123,7 @@ export async function targetGroupsByName(
  * tagged as ours.
  */
 export async function loadBalancersHolding(
-  api: AwsApi,
+  api: Elbv2Api,
   groups: readonly OwnedTargetGroup[],
   ref: LoadBalancerRef,
   signal: AbortSignal,

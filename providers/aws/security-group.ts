@@ -2,16 +2,17 @@
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
-import type { AwsApi } from './api.ts';
-import { errorCode, isStillInUse } from './aws-errors.ts';
-import { entriesToChange, ingressChanges, permissionsFromRules, rulesFromPermissions } from './diff.ts';
+import type { Ec2Api } from './api/ec2.ts';
+import { errorCode, isStillInUse } from './errors.ts';
+import { rulesFromPermissions } from './api/ec2.ts';
+import { entriesToChange, ingressChanges } from './diff.ts';
 import { securityGroupName } from './names.ts';
 import type { SecurityGroupRule } from './plan.ts';
-import { isOwnedBy, tagMap } from './tags.ts';
+import { isOwnedBy, tagMap } from './ownership.ts';
 import { sleep } from './token-bucket.ts';
 
 export async function ownedSecurityGroups(
-  api: AwsApi,
+  api: Ec2Api,
   ref: LoadBalancerRef,
   signal: AbortSignal,
 ): Promise<SecurityGroup[]> {
@@ -26,7 +27,7 @@ export interface EnsuredGroup {
 }
 
 export async function ensureSecurityGroup(
-  api: AwsApi,
+  api: Ec2Api,
   input: {
     ref: LoadBalancerRef;
     nlbName: string;
@@ -72,11 +73,11 @@ export async function ensureSecurityGroup(
   }
   const changes = ingressChanges(currentRules, input.rules);
   if (changes.authorize.length > 0) {
-    await api.authorizeIngress(groupID, permissionsFromRules(changes.authorize), signal);
+    await api.authorizeIngress(groupID, changes.authorize, signal);
     wrote++;
   }
   if (changes.revoke.length > 0) {
-    await api.revokeIngress(groupID, permissionsFromRules(changes.revoke), signal);
+    await api.revokeIngress(groupID, changes.revoke, signal);
     wrote++;
   }
   return { groupID, wrote };
@@ -87,7 +88,7 @@ export async function ensureSecurityGroup(
  * a while after the NLB is gone (DependencyViolation): wait a little, then ask to be called again.
  */
 export async function deleteSecurityGroups(
-  api: AwsApi,
+  api: Ec2Api,
   ref: LoadBalancerRef,
   signal: AbortSignal,
   waitMs = 20_000,

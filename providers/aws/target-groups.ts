@@ -1,8 +1,8 @@
 // One target group per (port, protocol): found or created, health check and attributes kept as
 // planned, instance targets registered and deregistered to match the eligible nodes.
 import { PermanentError, RetryAfterError } from '../../src/provider/errors/index.ts';
-import type { AwsApi } from './api.ts';
-import { isStillInUse } from './aws-errors.ts';
+import type { Elbv2Api } from './api/elbv2.ts';
+import { isStillInUse } from './errors.ts';
 import { entriesToChange, healthCheckNeedsUpdate, targetChanges, targetGroupNeedsReplacement } from './diff.ts';
 import type { PlannedTargetGroup } from './plan.ts';
 import type { OwnedTargetGroup } from './read.ts';
@@ -15,7 +15,7 @@ export interface EnsuredTargetGroup {
 }
 
 export async function ensureTargetGroup(
-  api: AwsApi,
+  api: Elbv2Api,
   input: {
     planned: PlannedTargetGroup;
     /** What exists under the planned name: ours, someone else's, or nothing (see targetGroupsByName). */
@@ -86,7 +86,7 @@ export async function ensureTargetGroup(
  * fully gone: wait a little, then ask to be called again.
  */
 export async function deleteTargetGroups(
-  api: AwsApi,
+  api: Elbv2Api,
   arns: readonly string[],
   signal: AbortSignal,
   waitMs = 20_000,

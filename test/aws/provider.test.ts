@@ -15,7 +15,7 @@ import {
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import { ownershipTags, toTagList } from '../../providers/aws/tags.ts';
+import { ownershipTags, toTagList } from '../../providers/aws/ownership.ts';
 import { census, countedProvider, node, rawClients, seedNetwork, service, signal } from './fixtures.ts';
 
 const P = 'service.beta.kubernetes.io/aws-load-balancer-';

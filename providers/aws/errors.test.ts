@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProviderError } from '../../src/provider/errors/index.ts';
-import { isInvalidInput, isNotFound, isRetryable, isThrottling } from './aws-errors.ts';
+import { isInvalidInput, isNotFound, isRetryable, isThrottling } from './errors.ts';
 
 function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
   return Object.assign(new Error('text is never read'), {
