@@ -18,7 +18,7 @@ import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 import { parseAwsSpec } from './spec.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../../src/provider/token-bucket.ts';
 
 export const AWS_CAPABILITIES: Capabilities = {
   schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },

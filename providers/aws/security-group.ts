@@ -9,7 +9,7 @@ import { entriesToChange, ingressChanges } from './diff.ts';
 import { securityGroupName } from './names.ts';
 import type { SecurityGroupRule } from './plan.ts';
 import { isOwnedBy, tagMap } from './ownership.ts';
-import { sleep } from './token-bucket.ts';
+import { sleep } from '../../src/provider/sleep.ts';
 
 export async function ownedSecurityGroups(
   api: Ec2Api,

@@ -6,7 +6,7 @@ import { isStillInUse } from './errors.ts';
 import { entriesToChange, healthCheckNeedsUpdate, targetChanges, targetGroupNeedsReplacement } from './diff.ts';
 import type { PlannedTargetGroup } from './plan.ts';
 import type { OwnedTargetGroup } from './read.ts';
-import { sleep } from './token-bucket.ts';
+import { sleep } from '../../src/provider/sleep.ts';
 
 export interface EnsuredTargetGroup {
   readonly arn: string;

@@ -1,6 +1,10 @@
-// A token bucket (rate = qps, capacity = burst). Written here rather than taken from p-throttle
-// because p-throttle counts calls per fixed interval (no separate burst and sustained rate) and
-// cannot abandon a wait when the caller's AbortSignal fires.
+// One rate limit per provider: a token bucket (rate = qps, capacity = burst) that every cloud call
+// of that provider takes a token from (see cloud-call.ts). Written here rather than taken from a
+// package because none checked does both things we need: p-throttle and p-queue count calls per
+// fixed interval (no separate burst and sustained rate); limiter 4.x has a real token bucket but
+// its removeTokens() cannot be abandoned when the caller's AbortSignal fires, nor can bottleneck's
+// schedule().
+import { sleep } from './sleep.ts';
 
 export class TokenBucket {
   readonly #ratePerMs: number;
@@ -38,22 +42,4 @@ export class TokenBucket {
       await sleep(waitMs, signal);
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
