@@ -12,13 +12,16 @@ import { createClients, credentialsFromSecret, type AwsClients } from './api/cli
 import { Ec2Api } from './api/ec2.ts';
 import { Elbv2Api } from './api/elbv2.ts';
 import type { ApiOptions } from './api/shared.ts';
-import { AwsCaller, type RetryPolicy } from './call.ts';
 import type { AwsContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { classifyAwsError } from './errors.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 import { parseAwsSpec } from './spec.ts';
+import { CloudCaller, type RetryPolicy } from '../../src/provider/cloud-call.ts';
 import { TokenBucket } from '../../src/provider/token-bucket.ts';
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 6, minTimeoutMs: 200, maxTimeoutMs: 5_000 };
 
 export const AWS_CAPABILITIES: Capabilities = {
   schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
@@ -45,10 +48,15 @@ export class AwsProvider implements LoadBalancerProvider {
   constructor(spec: unknown, context: ProviderContext, overrides: AwsProviderOverrides = {}) {
     const parsed = parseAwsSpec(spec);
     this.#clients = overrides.clients ?? createClients(parsed, credentialsFromSecret(context.credentials));
-    const caller = new AwsCaller({
-      bucket: new TokenBucket(parsed.rateLimit),
+    const log = context.log.child({ provider: context.providerName, type: 'aws' });
+    // Every ELBv2 and EC2 request of this provider shares one rate limit and one retry policy.
+    const caller = new CloudCaller({
+      cloud: 'AWS',
+      limiter: new TokenBucket(parsed.rateLimit),
       countCall: context.countCall,
-      ...(overrides.retry !== undefined && { retry: overrides.retry }),
+      retry: overrides.retry ?? DEFAULT_RETRY,
+      classify: classifyAwsError,
+      log,
     });
     const apiOptions = overrides.batching === undefined ? {} : { batching: overrides.batching };
     this.#ctx = {
@@ -56,7 +64,7 @@ export class AwsProvider implements LoadBalancerProvider {
       ec2: new Ec2Api(this.#clients.ec2, caller, apiOptions),
       spec: parsed,
       clusterName: context.clusterName,
-      log: context.log.child({ provider: context.providerName, type: 'aws' }),
+      log,
       discoveredSubnets: new Map(),
       discoveringSubnets: new Map(),
       nlbNames: new Map(),

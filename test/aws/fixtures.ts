@@ -15,7 +15,7 @@ import {
 import { pino } from 'pino';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { AwsProvider } from '../../providers/aws/provider.ts';
-import type { RetryPolicy } from '../../providers/aws/call.ts';
+import type { RetryPolicy } from '../../src/provider/cloud-call.ts';
 import { desiredLoadBalancer } from '../support/desired.ts';
 
 export const REGION = 'us-east-1';

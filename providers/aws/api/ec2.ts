@@ -1,5 +1,5 @@
-// The narrow seam to EC2: subnets and the NLB's security group, each call through AwsCaller (rate
-// limit, count, retry); DescribeSecurityGroups by Service UID batched across Services.
+// The narrow seam to EC2: subnets and the NLB's security group, each call through the cloud-call
+// seam (rate limit, count, retry); DescribeSecurityGroups by Service UID batched across Services.
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -15,7 +15,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { Batcher } from '../../../src/provider/batcher.ts';
-import type { AwsCaller } from '../call.ts';
+import type { CloudCaller } from '../../../src/provider/cloud-call.ts';
 import { errorCode } from '../errors.ts';
 import { clusterTagKey, MANAGED_BY_KEY, MANAGED_BY_VALUE, SERVICE_UID_KEY, tagMap, toTagList } from '../ownership.ts';
 import type { SecurityGroupRule } from '../plan.ts';
@@ -75,7 +75,7 @@ export class Ec2Api {
   /** Per cluster name (one in practice): Service UID → its security groups. */
   readonly #groupsByUID = new Map<string, Batcher<string, SecurityGroup[]>>();
 
-  constructor(client: EC2Client, caller: AwsCaller, options: ApiOptions = {}) {
+  constructor(client: EC2Client, caller: CloudCaller, options: ApiOptions = {}) {
     // A create whose answer was lost may have happened: it is retried only when AWS surely refused it.
     this.#send = sender('ec2', client, caller, (op) => op !== 'CreateSecurityGroup');
     this.#batching = batchingOf(options);

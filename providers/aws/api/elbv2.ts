@@ -1,5 +1,5 @@
-// The narrow seam to ELBv2: the few calls the provider needs, each through AwsCaller (rate limit,
-// count, retry); DescribeLoadBalancers by name and DescribeTags batched across Services.
+// The narrow seam to ELBv2: the few calls the provider needs, each through the cloud-call seam
+// (rate limit, count, retry); DescribeLoadBalancers by name and DescribeTags batched across Services.
 import {
   AddTagsCommand,
   CreateListenerCommand,
@@ -29,7 +29,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Batcher } from '../../../src/provider/batcher.ts';
-import type { AwsCaller } from '../call.ts';
+import type { CloudCaller } from '../../../src/provider/cloud-call.ts';
 import { isNotFound } from '../errors.ts';
 import { tagMap, toTagList } from '../ownership.ts';
 import type { PlannedHealthCheck, PlannedListener, PlannedTarget, PlannedTargetGroup } from '../plan.ts';
@@ -73,7 +73,7 @@ export class Elbv2Api {
   readonly #lbByName: Batcher<string, LoadBalancer[]> | undefined;
   readonly #tags: Batcher<string, Record<string, string>> | undefined;
 
-  constructor(client: ElasticLoadBalancingV2Client, caller: AwsCaller, options: ApiOptions = {}) {
+  constructor(client: ElasticLoadBalancingV2Client, caller: CloudCaller, options: ApiOptions = {}) {
     // A create whose answer was lost may have happened: it is retried only when AWS surely refused it.
     this.#send = sender('elbv2', client, caller, (op) => !op.startsWith('Create'));
     const batching = batchingOf(options);

@@ -1,7 +1,7 @@
-// What the ELBv2 and EC2 seams share: one way to send a command (through AwsCaller: rate limit,
-// count, retry) and the batching of Describe calls across Services.
+// What the ELBv2 and EC2 seams share: one way to send a command (through the cloud-call seam:
+// rate limit, count, retry) and the batching of Describe calls across Services.
 import { PermanentError } from '../../../src/provider/errors/index.ts';
-import type { AwsCaller } from '../call.ts';
+import type { CloudCaller } from '../../../src/provider/cloud-call.ts';
 import { isNotFound } from '../errors.ts';
 
 /** AWS takes at most 20 names or ARNs per Describe (DescribeTags, DescribeLoadBalancers). */
@@ -43,7 +43,7 @@ export type Send<C> = <T>(
 export function sender<C>(
   service: 'elbv2' | 'ec2',
   client: C,
-  caller: AwsCaller,
+  caller: CloudCaller,
   idempotent: (op: string) => boolean,
 ): Send<C> {
   return (op, signal, send) =>
