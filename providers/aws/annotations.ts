@@ -271,8 +271,8 @@ function resolveScheme(parsed: Parsed, problems: FieldProblem[]): Scheme | undef
   return fromScheme ?? fromInternal;
 }
 
-/** The contract's interpret(): the scheme (internet-facing unless asked otherwise) and the problems. */
-export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation {
+/** The contract's interpret(): the scheme (internet-facing unless asked otherwise), the options, the problems. */
+export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation<AwsOptions> {
   const { options, problems } = parseAnnotations(annotations);
-  return { scheme: options.scheme ?? 'External', problems };
+  return { scheme: options.scheme ?? 'External', options, problems };
 }

@@ -2,8 +2,8 @@
 // changes applied in order — nothing is written when everything is right.
 import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DesiredLoadBalancer, IngressPoint, LoadBalancerStatus } from '../../src/provider/contract.ts';
-import { PermanentError, ProviderError } from '../../src/provider/errors/index.ts';
-import { parseAnnotations } from './annotations.ts';
+import { ProviderError } from '../../src/provider/errors/index.ts';
+import type { AwsOptions } from './annotations.ts';
 import { applyChanges } from './apply.ts';
 import type { AwsContext } from './context.ts';
 import { diffLoadBalancer } from './diff.ts';
@@ -12,13 +12,10 @@ import { readForEnsure } from './read.ts';
 
 export async function ensureLoadBalancer(
   ctx: AwsContext,
-  lb: DesiredLoadBalancer,
+  lb: DesiredLoadBalancer<AwsOptions>,
   signal: AbortSignal,
 ): Promise<LoadBalancerStatus> {
-  const { options, problems } = parseAnnotations(lb.annotations);
-  const problem = problems[0];
-  if (problem !== undefined) throw new PermanentError(problem.message, { field: problem.field });
-  const plan = planLoadBalancer(lb, options);
+  const plan = planLoadBalancer(lb, lb.options);
   const { state, vpcID } = await readForEnsure(ctx, plan, lb, signal);
   const { known, changes } = diffLoadBalancer(plan, state);
   ctx.nlbNames.set(lb.ownership.serviceUID, plan.nlbName);

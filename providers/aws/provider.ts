@@ -7,7 +7,7 @@ import type {
   LoadBalancerStatus,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
-import { interpretAnnotations } from './annotations.ts';
+import { interpretAnnotations, type AwsOptions } from './annotations.ts';
 import { createClients, credentialsFromSecret, type AwsClients } from './api/clients.ts';
 import { Ec2Api } from './api/ec2.ts';
 import { Elbv2Api } from './api/elbv2.ts';
@@ -39,7 +39,7 @@ export interface AwsProviderOverrides {
   readonly batching?: ApiOptions['batching'];
 }
 
-export class AwsProvider implements LoadBalancerProvider {
+export class AwsProvider implements LoadBalancerProvider<AwsOptions> {
   readonly type = 'aws';
   readonly #ctx: AwsContext;
   readonly #clients: AwsClients;
@@ -75,11 +75,11 @@ export class AwsProvider implements LoadBalancerProvider {
     return AWS_CAPABILITIES;
   }
 
-  interpret(annotations: Readonly<Record<string, string>>): Interpretation {
+  interpret(annotations: Readonly<Record<string, string>>): Interpretation<AwsOptions> {
     return interpretAnnotations(annotations);
   }
 
-  ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {
+  ensure(lb: DesiredLoadBalancer<AwsOptions>, signal: AbortSignal): Promise<LoadBalancerStatus> {
     return ensureLoadBalancer(this.#ctx, lb, signal);
   }
 

@@ -265,9 +265,9 @@ async function readGroupDetails(
   const byName = new Map(existing.map((g) => [g.group.TargetGroupName ?? '', g]));
   const read = await Promise.all(
     plan.targetGroups.map(async (planned) => {
-      const arn = byName.get(planned.name)?.group.TargetGroupArn;
       const group = byName.get(planned.name)?.group;
-      if (arn === undefined || group === undefined || targetGroupNeedsReplacement(group, planned)) return [];
+      const arn = group?.TargetGroupArn;
+      if (group === undefined || arn === undefined || targetGroupNeedsReplacement(group, planned)) return [];
       const attributes =
         Object.keys(planned.attributes).length > 0 ? await elbv2.targetGroupAttributes(arn, signal) : undefined;
       const targets = await elbv2.registeredTargets(arn, signal);

@@ -143,6 +143,7 @@ class TestProvider implements LoadBalancerProvider {
     if (scheme !== 'External' && scheme !== 'Internal') {
       return {
         scheme: 'External',
+        options: undefined,
         problems: [
           {
             field: 'metadata.annotations[test.cloudlb.dev/scheme]',
@@ -151,7 +152,7 @@ class TestProvider implements LoadBalancerProvider {
         ],
       };
     }
-    return { scheme, problems: [] };
+    return { scheme, options: undefined, problems: [] };
   }
 
   async ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {
