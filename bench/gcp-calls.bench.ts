@@ -9,7 +9,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
 import type { DesiredLoadBalancer, Target } from '../src/provider/contract.ts';
 import { silentLogger } from '../src/log.ts';
-import { ComputeApi } from '../providers/gcp/compute.ts';
+import { ComputeApi } from '../providers/gcp/api/compute.ts';
 import { GcpProvider } from '../providers/gcp/provider.ts';
 import { parseSpec } from '../providers/gcp/spec.ts';
 import { startGceFake } from '../test/gce-fake/server.ts';
@@ -24,7 +24,7 @@ const ZONES = [`${REGION}-b`, `${REGION}-c`];
 // Operations take 2 ms, so each mutation is followed by one operation wait, as on GCE.
 const fake = await startGceFake({ operationLatencyMs: 2 });
 const counts = new Map<string, number>();
-/** Batched name lookups (resources.ts): calls, names carried, Services served. */
+/** Batched name lookups (providers/gcp/api/lookups.ts): calls, names carried, Services served. */
 const batches = { calls: 0, names: 0, callers: 0 };
 
 function provider(verifiedTtlMs: number): GcpProvider {

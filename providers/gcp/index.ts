@@ -2,7 +2,7 @@
 // one, application default credentials / Workload Identity).
 import { JWT, PassThroughClient, type AuthClient } from 'google-auth-library';
 import type { ProviderDefinition } from '../../src/provider/registry.ts';
-import { ComputeApi } from './compute.ts';
+import { ComputeApi } from './api/compute.ts';
 import { GcpProvider } from './provider.ts';
 import { parseKey, parseSpec } from './spec.ts';
 

@@ -1,16 +1,12 @@
 // The cluster's per-zone unmanaged instance groups, shared by all its load balancers. Membership
 // is reconciled from the targets of whichever Service is being ensured; a verified membership is
 // remembered for a while, so the next Service with the same targets makes no instance-group call.
-import type { protos } from '@google-cloud/compute';
 import { ProviderError } from '../../src/provider/errors/index.ts';
-import { errorKind, type ComputeApi } from './compute.ts';
+import type { ComputeApi } from './api/compute.ts';
+import { changeMembers, deleteGroup, findGroup, insertGroup, listMembers } from './api/instance-groups.ts';
+import { errorKind } from './errors.ts';
 import { instanceGroupName } from './names.ts';
 import { describeCluster, ownedByCluster } from './ownership.ts';
-
-type InstanceGroup = protos.google.cloud.compute.v1.IInstanceGroup;
-type InstanceWithNamedPorts = protos.google.cloud.compute.v1.IInstanceWithNamedPorts;
-type ListGroupsRequest = protos.google.cloud.compute.v1.IListInstanceGroupsRequest;
-type ListInstancesRequest = protos.google.cloud.compute.v1.IListInstancesInstanceGroupsRequest;
 
 interface Verified {
   readonly members: ReadonlySet<string>;
@@ -71,21 +67,14 @@ export class InstanceGroups {
   /** Deletes the zone's group when no backend service uses it; keeps it (and succeeds) when one does. */
   async deleteIfUnused(zone: string, signal: AbortSignal): Promise<boolean> {
     return this.#serial(zone, async () => {
-      const { project } = this.#api.config;
-      const group = await this.#get(zone, signal);
+      const group = await findGroup(this.#api, zone, this.name, signal);
       if (!group || !ownedByCluster(group.description, this.#options.clusterName)) {
         this.#known.delete(zone);
         return false;
       }
       this.forget(zone);
       try {
-        await this.#api.mutate(
-          'instanceGroups.delete',
-          this.name,
-          { kind: 'zone', zone },
-          (o) => this.#api.instanceGroups.delete({ project, zone, instanceGroup: this.name }, o),
-          signal,
-        );
+        await deleteGroup(this.#api, zone, this.name, signal);
         this.#known.delete(zone);
         return true;
       } catch (error) {
@@ -112,28 +101,15 @@ export class InstanceGroups {
     }
   }
 
-  /** By list + name filter: a missing group is an empty page rather than a (costly) 404. */
-  async #get(zone: string, signal: AbortSignal): Promise<InstanceGroup | undefined> {
-    const { project } = this.#api.config;
-    const found = await this.#api.list<InstanceGroup, ListGroupsRequest>(
-      'instanceGroups.list',
-      { project, zone, filter: `name = "${this.name}"` },
-      (r, o) => this.#api.instanceGroups.list(r, o),
-      signal,
-    );
-    return found[0];
-  }
-
   async #ensureZone(zone: string, instances: readonly string[], signal: AbortSignal): Promise<boolean> {
     this.#known.add(zone);
     const now = this.#options.now ?? Date.now;
     const verified = this.#verified.get(zone);
     if (verified && now() - verified.at < this.#options.verifiedTtlMs && sameMembers(verified.members, instances))
       return false;
-    const { project, network } = this.#api.config;
     const api = this.#api;
     let wrote = false;
-    const group = await this.#get(zone, signal);
+    const group = await findGroup(api, zone, this.name, signal);
     if (group && !ownedByCluster(group.description, this.#options.clusterName)) {
       throw new ProviderError(`instance group ${zone}/${this.name} exists and is not owned by this cluster`, {
         operation: 'compute:instanceGroups.get',
@@ -141,87 +117,28 @@ export class InstanceGroups {
       });
     }
     if (!group) {
-      await api.mutate(
-        'instanceGroups.insert',
-        this.name,
-        { kind: 'zone', zone },
-        (o) =>
-          api.instanceGroups.insert(
-            {
-              project,
-              zone,
-              instanceGroupResource: {
-                name: this.name,
-                network,
-                description: describeCluster(this.#options.clusterName),
-              },
-            },
-            o,
-          ),
-        signal,
-      );
+      await insertGroup(api, zone, this.name, describeCluster(this.#options.clusterName), signal);
       wrote = true;
     }
-    const current = wrote
-      ? []
-      : await api.list<InstanceWithNamedPorts, ListInstancesRequest>(
-          'instanceGroups.listInstances',
-          {
-            project,
-            zone,
-            instanceGroup: this.name,
-            instanceGroupsListInstancesRequestResource: { instanceState: 'ALL' },
-          },
-          (r, o) => api.instanceGroups.listInstances(r, o),
-          signal,
-        );
-    const have = new Set(current.map((i) => (i.instance ?? '').slice((i.instance ?? '').lastIndexOf('/') + 1)));
+    const have = new Set(wrote ? [] : await listMembers(api, zone, this.name, signal));
     const want = new Set(instances);
     const add = instances.filter((i) => !have.has(i));
     const remove = [...have].filter((i) => !want.has(i));
+    const links = (names: readonly string[]): string[] => names.map((i) => this.instanceLink(zone, i));
     if (remove.length > 0) {
-      await api.mutate(
-        'instanceGroups.removeInstances',
-        this.name,
-        { kind: 'zone', zone },
-        (o) =>
-          api.instanceGroups.removeInstances(
-            {
-              project,
-              zone,
-              instanceGroup: this.name,
-              instanceGroupsRemoveInstancesRequestResource: {
-                instances: remove.map((i) => ({ instance: this.instanceLink(zone, i) })),
-              },
-            },
-            o,
-          ),
-        signal,
-      );
+      await changeMembers(api, zone, this.name, 'remove', links(remove), signal);
       wrote = true;
     }
     if (add.length > 0) {
-      await api.mutate(
-        'instanceGroups.addInstances',
-        this.name,
-        { kind: 'zone', zone },
-        (o) =>
-          api.instanceGroups.addInstances(
-            {
-              project,
-              zone,
-              instanceGroup: this.name,
-              instanceGroupsAddInstancesRequestResource: {
-                instances: add.map((i) => ({ instance: this.instanceLink(zone, i) })),
-              },
-            },
-            o,
-          ),
-        signal,
-      );
+      await changeMembers(api, zone, this.name, 'add', links(add), signal);
       wrote = true;
     }
     this.#verified.set(zone, { members: want, at: now() });
     return wrote;
   }
+}
+
+/** The zone of an instance group link, as a backend service lists its backends. */
+export function zoneOfGroup(link: string | null | undefined): string | undefined {
+  return /\/zones\/([^/]+)\/instanceGroups\//.exec(link ?? '')?.[1];
 }

@@ -85,3 +85,8 @@ export function refFromDescription(
     },
   };
 }
+
+/** Ownership as this provider marks it: the cluster is always our own, whatever a ref claims. */
+export function ownerOf(ref: LoadBalancerRef, clusterName: string): Ownership {
+  return { ...ref.ownership, clusterName };
+}

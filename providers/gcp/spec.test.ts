@@ -5,7 +5,7 @@ import { PermanentError } from '../../src/provider/errors/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { gcpProvider } from './index.ts';
 import { parseKey, parseSpec } from './spec.ts';
-import { classifyApiError, classifyOperationError } from './classify.ts';
+import { classifyApiError, classifyOperationError } from './errors.ts';
 import { interpretAnnotations } from './annotations.ts';
 
 const context = {

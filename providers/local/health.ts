@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { afterConnectFailure, afterProbe, INITIAL_HEALTH, type HealthState } from './health-state.ts';
 import { probeId, type Probe } from './plan.ts';
-import { runProbe } from './probes.ts';
+import { runProbe } from './api/probes.ts';
 
 export interface HealthMonitorOptions {
   readonly intervalMs: number;

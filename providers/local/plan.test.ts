@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import { diffPlans, isNoop, listenerKey, planProxies, probeId, summarizePlan, targetHost } from './plan.ts';
+import { diffPlans, isNoop } from './diff.ts';
+import { listenerKey, planProxies, probeId, summarizePlan, targetHost } from './plan.ts';
 import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 function node(name: string, addresses: Target['addresses']): Target {

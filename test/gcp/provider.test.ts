@@ -330,7 +330,10 @@ describe('GCP provider against the GCE fake', () => {
     r.fake.clearFaults();
     for (const f of failed) {
       assert.equal(f.status, 'rejected');
-      assert.match(String((f.reason as Error).message), /^forwardingRules\.list batched lookup of 18 name\(s\): /);
+      assert.match(
+        String((f.reason as Error).message),
+        /^compute:forwardingRules\.list batched lookup of 18 name\(s\) failed \(UNAVAILABLE\): /,
+      );
     }
     assert.equal(r.mutatingCalls(), 0);
     assert.equal(r.calls.get('compute:forwardingRules.list'), 7, 'one call and its 6 retries, for all six');

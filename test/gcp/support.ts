@@ -5,7 +5,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { InstancesClient } from '@google-cloud/compute';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { silentLogger } from '../../src/log.ts';
-import { ComputeApi } from '../../providers/gcp/compute.ts';
+import { ComputeApi } from '../../providers/gcp/api/compute.ts';
 import { GcpProvider } from '../../providers/gcp/provider.ts';
 import { parseSpec } from '../../providers/gcp/spec.ts';
 import { startGceFake, type GceFake } from '../gce-fake/server.ts';
@@ -42,7 +42,7 @@ export async function rig(options: { verifiedTtlMs?: number } = {}): Promise<Rig
       authClient: new PassThroughClient(),
       countCall: (op) => calls.set(op, (calls.get(op) ?? 0) + 1),
       log: silentLogger(),
-      retry: { retries: 6, minTimeout: 5, maxTimeout: 50 },
+      retry: { retries: 6, minTimeoutMs: 5, maxTimeoutMs: 50 },
     });
     const context = {
       providerName: 'gcp',

@@ -1,11 +1,11 @@
 // One TCP listener on <address>:<port>, forwarding each connection to a backend node port.
 import type { Logger } from 'pino';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { HealthMonitor } from './health.ts';
-import { listenError } from './listen-error.ts';
-import { probeId, type Backend } from './plan.ts';
-import { RoundRobin } from './round-robin.ts';
-import type { SourceFilter } from './source-ranges.ts';
+import type { HealthMonitor } from '../health.ts';
+import { listenError } from '../errors.ts';
+import { probeId, type Backend } from '../plan.ts';
+import { RoundRobin } from '../round-robin.ts';
+import type { SourceFilter } from '../source-ranges.ts';
 
 export interface ProxyDeps {
   readonly health: HealthMonitor;

@@ -4,10 +4,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { ProxyDeps } from './tcp-proxy.ts';
-import { listenError } from './listen-error.ts';
-import { hostPort, probeId, type Backend } from './plan.ts';
-import { RoundRobin } from './round-robin.ts';
-import type { SourceFilter } from './source-ranges.ts';
+import { listenError } from '../errors.ts';
+import { hostPort, probeId, type Backend } from '../plan.ts';
+import { RoundRobin } from '../round-robin.ts';
+import type { SourceFilter } from '../source-ranges.ts';
 
 export const DEFAULT_UDP_IDLE_MS = 30_000;
 /** Each session holds a socket; beyond this, new clients are dropped rather than exhausting descriptors. */

@@ -2,7 +2,7 @@
 import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { connect, isIPv6 } from 'node:net';
-import type { Probe } from './plan.ts';
+import type { Probe } from '../plan.ts';
 
 export interface ProbeOptions {
   readonly timeoutMs: number;

@@ -1,9 +1,9 @@
-// Name lookups batched across Services (Resources over the AWS provider's generic Batcher), with a
+// Name lookups batched across Services (Lookups over the generic Batcher), with a
 // stand-in for ComputeApi.list: which calls go out, with which filter, and who gets what back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ComputeApi } from './compute.ts';
-import { BATCH_NAMES, namesFilter, Resources } from './resources.ts';
+import { BATCH_NAMES, Lookups, namesFilter } from './lookups.ts';
 
 interface Call {
   readonly operation: string;
@@ -30,7 +30,7 @@ function stubApi(existing: readonly string[], options: { fail?: () => Error | un
       return existing.filter((n) => wanted.has(n)).map((name) => ({ name, description: operation }));
     },
   };
-  return { resources: new Resources(api as unknown as ComputeApi, { windowMs: 5 }), calls };
+  return { resources: new Lookups(api as unknown as ComputeApi, { windowMs: 5 }), calls };
 }
 
 const never = new AbortController().signal;

@@ -1,6 +1,9 @@
 // Turns Compute Engine failures into a small closed set of kinds, by code: the gRPC code the
 // client maps HTTP statuses to, the ErrorInfo reason, or an operation's error code. Never by
-// message text.
+// message text. The kind travels on ProviderError as its code (KIND_CODES) and is read back with
+// errorKind().
+import type { Failure } from '../../src/provider/cloud-call.ts';
+import { ProviderError } from '../../src/provider/errors/index.ts';
 
 export type ErrorKind =
   'notFound' | 'alreadyExists' | 'inUse' | 'quota' | 'retryable' | 'conflict' | 'invalid' | 'other';
@@ -73,3 +76,31 @@ export const KIND_CODES: Readonly<Record<ErrorKind, string>> = {
   invalid: 'INVALID_ARGUMENT',
   other: 'UNKNOWN',
 };
+
+/** The kind a ProviderError from this provider's calls carries; undefined for any other error. */
+export function errorKind(error: unknown): ErrorKind | undefined {
+  if (error instanceof ProviderError) {
+    const entry = Object.entries(KIND_CODES).find(([, code]) => code === error.code);
+    return entry?.[0] as ErrorKind | undefined;
+  }
+  return undefined;
+}
+
+/**
+ * What the cloud-call seam does with a failed Compute Engine call. Every call is retried on
+ * 'retryable' (throttling included): our names are deterministic, so an insert repeated after a
+ * lost answer meets ALREADY_EXISTS instead of making a second resource.
+ */
+export function callFailure(error: unknown): Failure {
+  const kind = classifyApiError(error);
+  return { kind: kind === 'retryable' || kind === 'invalid' ? kind : 'final', code: KIND_CODES[kind] };
+}
+
+/** A delete of what is already gone is done. */
+export async function ignoreNotFound(work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (errorKind(error) !== 'notFound') throw error;
+  }
+}

@@ -1,6 +1,6 @@
-// The narrow seam to @google-cloud/compute: the few clients the provider needs, one rate limit
-// for the provider, retries with jitter on throttling and 5xx, a count of every API call, and
-// operations waited on and their errors classified.
+// The narrow seam to @google-cloud/compute: the few clients the provider needs, every call made
+// through the cloud-call seam (one rate limit for the provider, retries with jitter on throttling
+// and 5xx, a count of every API call), and operations waited on and their errors classified.
 import {
   AddressesClient,
   FirewallsClient,
@@ -14,12 +14,12 @@ import {
   type protos,
 } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
-import pRetry from 'p-retry';
-import pThrottle from 'p-throttle';
 import type { Logger } from 'pino';
-import { PermanentError, ProviderError, RetryAfterError } from '../../src/provider/errors/index.ts';
-import { classifyApiError, classifyOperationError, KIND_CODES, type ErrorKind } from './classify.ts';
-import type { GcpConfig } from './spec.ts';
+import { CloudCaller, type RetryPolicy } from '../../../src/provider/cloud-call.ts';
+import { RetryAfterError } from '../../../src/provider/errors/index.ts';
+import { TokenBucket } from '../../../src/provider/token-bucket.ts';
+import { callFailure, classifyOperationError, KIND_CODES } from '../errors.ts';
+import type { GcpConfig } from '../spec.ts';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
 /** What every mutating method resolves to: the LROperation wrapper with the raw Operation. */
@@ -27,6 +27,8 @@ type Started = readonly [{ readonly latestResponse?: unknown; readonly name?: st
 
 export type OperationScope =
   { readonly kind: 'region' } | { readonly kind: 'zone'; readonly zone: string } | { readonly kind: 'global' };
+export const REGION: OperationScope = { kind: 'region' };
+export const GLOBAL: OperationScope = { kind: 'global' };
 
 /** Options that make the client do one HTTP request per call: our retry and paging are in charge. */
 export interface CallOpts {
@@ -43,26 +45,10 @@ export interface ComputeDeps {
   readonly countCall: (operation: string) => void;
   readonly log: Logger;
   /** Retry budget per call; tests lower the delays. */
-  readonly retry?: { readonly retries: number; readonly minTimeout: number; readonly maxTimeout: number };
+  readonly retry?: RetryPolicy;
 }
 
-export function errorKind(error: unknown): ErrorKind | undefined {
-  if (error instanceof ProviderError) {
-    const entry = Object.entries(KIND_CODES).find(([, code]) => code === error.code);
-    return entry?.[0] as ErrorKind | undefined;
-  }
-  return undefined;
-}
-
-function translate(operation: string, target: string, kind: ErrorKind, cause: unknown, detail: string): Error {
-  const message = `${operation} ${target}: ${detail}`;
-  if (kind === 'invalid') return new PermanentError(`Compute Engine rejected ${message}`, { cause });
-  return new ProviderError(message, { operation, code: KIND_CODES[kind], cause });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const DEFAULT_RETRY: RetryPolicy = { retries: 5, minTimeoutMs: 250, maxTimeoutMs: 8_000 };
 
 export class ComputeApi {
   readonly config: GcpConfig;
@@ -75,12 +61,10 @@ export class ComputeApi {
   readonly #regionOperations: RegionOperationsClient;
   readonly #zoneOperations: ZoneOperationsClient;
   readonly #globalOperations: GlobalOperationsClient;
-  readonly #deps: ComputeDeps;
-  readonly #throttled: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly #caller: CloudCaller;
 
   constructor(config: GcpConfig, deps: ComputeDeps) {
     this.config = config;
-    this.#deps = deps;
     const options = {
       ...(config.endpoint ?? {}),
       ...(deps.authClient ? { authClient: deps.authClient } : {}),
@@ -94,65 +78,24 @@ export class ComputeApi {
     this.#regionOperations = new RegionOperationsClient(options);
     this.#zoneOperations = new ZoneOperationsClient(options);
     this.#globalOperations = new GlobalOperationsClient(options);
-    // Token bucket of `burst` calls refilled at `qps`: one limit for the whole provider.
-    const throttle = pThrottle({
-      limit: config.burst,
-      interval: Math.max(1, Math.round((config.burst / config.qps) * 1000)),
+    this.#caller = new CloudCaller({
+      cloud: 'Compute Engine',
+      limiter: new TokenBucket({ qps: config.qps, burst: config.burst }),
+      countCall: deps.countCall,
+      retry: deps.retry ?? DEFAULT_RETRY,
+      classify: callFailure,
+      log: deps.log,
     });
-    const run = throttle(async (fn: () => Promise<unknown>) => fn());
-    this.#throttled = run as <T>(fn: () => Promise<T>) => Promise<T>;
   }
 
-  /** One API call: rate-limited, counted, retried on throttling/5xx/network errors with jittered backoff. */
-  async call<T>(
-    operation: string,
-    target: string,
-    fn: (options: CallOpts) => Promise<T>,
-    signal: AbortSignal,
-  ): Promise<T> {
-    const retry = this.#deps.retry ?? { retries: 5, minTimeout: 250, maxTimeout: 8_000 };
-    try {
-      return await pRetry(
-        () =>
-          this.#throttled(async () => {
-            signal.throwIfAborted();
-            this.#deps.countCall(`compute:${operation}`);
-            return fn(CALL_OPTIONS);
-          }),
-        {
-          ...retry,
-          factor: 2,
-          randomize: true,
-          signal,
-          shouldRetry: ({ error }) => classifyApiError(error) === 'retryable',
-          onFailedAttempt: ({ error, attemptNumber }) => {
-            this.#deps.log.debug(
-              { operation, target, attemptNumber, code: (error as { code?: unknown }).code },
-              'compute call failed',
-            );
-          },
-        },
-      );
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw translate(operation, target, classifyApiError(error), error, messageOf(error));
-    }
+  /** The fields every regional request starts with. */
+  get regional(): { project: string; region: string } {
+    return { project: this.config.project, region: this.config.region };
   }
 
-  /** A get: undefined when the resource does not exist (and only then). */
-  async read<T>(
-    operation: string,
-    target: string,
-    fn: (options: CallOpts) => Promise<readonly [T, ...unknown[]]>,
-    signal: AbortSignal,
-  ): Promise<T | undefined> {
-    try {
-      const [value] = await this.call(operation, target, fn, signal);
-      return value;
-    } catch (error) {
-      if (errorKind(error) === 'notFound') return undefined;
-      throw error;
-    }
+  /** One API call (`forwardingRules.insert`, counted as `compute:forwardingRules.insert`) through the seam. */
+  call<T>(operation: string, target: string, fn: (options: CallOpts) => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.#caller.call(`compute:${operation}`, signal, () => fn(CALL_OPTIONS), { target });
   }
 
   /** Every page of a list, one counted call per page; `target` names what is listed in errors. */
@@ -198,7 +141,14 @@ export class ComputeApi {
     const first = current.error?.errors?.[0];
     if (first) {
       const kind = classifyOperationError(first.code);
-      throw translate(operation, target, kind, current, `${first.code ?? 'ERROR'}: ${first.message ?? ''}`);
+      const failure = { kind: kind === 'invalid' ? kind : 'final', code: KIND_CODES[kind] } as const;
+      throw this.#caller.failed(
+        `compute:${operation}`,
+        target,
+        failure,
+        current,
+        `${first.code ?? 'ERROR'}: ${first.message ?? ''}`,
+      );
     }
   }
 
