@@ -11,11 +11,10 @@
 //        AWS_BENCH_ACCOUNTS=1 (spread the N Services over this many moto accounts, x-moto-account-id)
 import { pino } from 'pino';
 import { AwsProvider, type AwsProviderOverrides } from '../providers/aws/provider.ts';
-import { createClients, type AwsClients } from '../providers/aws/clients.ts';
+import { createClients, type AwsClients } from '../providers/aws/api/clients.ts';
 import { parseAwsSpec } from '../providers/aws/spec.ts';
 import { startMoto } from '../test/harness/moto.ts';
-import { CLUSTER, FAST_RETRY, REGION, node, seedNetwork, service } from '../test/aws/fixtures.ts';
-import type { DesiredLoadBalancer } from '../src/provider/contract.ts';
+import { CLUSTER, FAST_RETRY, REGION, node, seedNetwork, service, type AwsService } from '../test/aws/fixtures.ts';
 
 const N = Number(process.env['AWS_BENCH_N'] ?? 1000);
 const READY = Number(process.env['AWS_BENCH_READY'] ?? 200);
@@ -150,7 +149,7 @@ function print(title: string, recorder: Recorder, services: number): number {
 
 interface Tenant {
   readonly account: string | undefined;
-  readonly services: DesiredLoadBalancer[];
+  readonly services: AwsService[];
   unbatched: AwsProvider;
   batched: AwsProvider;
 }

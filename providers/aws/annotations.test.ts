@@ -2,8 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANNOTATION_PREFIX as P, interpretAnnotations, parseAnnotations } from './annotations.ts';
 
-test('no annotations: internet-facing, no problems', () => {
-  assert.deepEqual(interpretAnnotations({}), { scheme: 'External', problems: [] });
+test('no annotations: internet-facing, no problems, options with nothing set', () => {
+  const interpretation = interpretAnnotations({});
+  assert.equal(interpretation.scheme, 'External');
+  assert.deepEqual(interpretation.problems, []);
+  assert.deepEqual(interpretation.options, parseAnnotations({}).options);
+  assert.equal(interpretation.options.name, undefined);
+});
+
+test('interpret returns the options ensure receives: parsed once, typed', () => {
+  const { options } = interpretAnnotations({ [`${P}name`]: 'web', [`${P}cross-zone-load-balancing-enabled`]: 'true' });
+  assert.equal(options.name, 'web');
+  assert.equal(options.crossZone, true);
 });
 
 test('scheme from aws-load-balancer-scheme and from the legacy internal annotation', () => {

@@ -2,7 +2,7 @@
 // cloud-provider-aws or aws-load-balancer-controller already writes. Pure: no cloud call.
 import { z } from 'zod';
 import type { FieldProblem, Interpretation, Scheme } from '../../src/provider/contract.ts';
-import { OWNERSHIP_TAG_KEYS } from './tags.ts';
+import { OWNERSHIP_TAG_KEYS } from './ownership.ts';
 import { isValidLoadBalancerName } from './names.ts';
 
 export const ANNOTATION_PREFIX = 'service.beta.kubernetes.io/aws-load-balancer-';
@@ -271,8 +271,8 @@ function resolveScheme(parsed: Parsed, problems: FieldProblem[]): Scheme | undef
   return fromScheme ?? fromInternal;
 }
 
-/** The contract's interpret(): the scheme (internet-facing unless asked otherwise) and the problems. */
-export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation {
+/** The contract's interpret(): the scheme (internet-facing unless asked otherwise), the options, the problems. */
+export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation<AwsOptions> {
   const { options, problems } = parseAnnotations(annotations);
-  return { scheme: options.scheme ?? 'External', problems };
+  return { scheme: options.scheme ?? 'External', options, problems };
 }

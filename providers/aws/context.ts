@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { AwsApi } from './api.ts';
+import type { Ec2Api } from './api/ec2.ts';
+import type { Elbv2Api } from './api/elbv2.ts';
 import type { AwsSpec } from './spec.ts';
 
 /** What the ensure/delete/list steps share within one provider instance. */
 export interface AwsContext {
-  readonly api: AwsApi;
+  readonly elbv2: Elbv2Api;
+  readonly ec2: Ec2Api;
   readonly spec: AwsSpec;
   readonly clusterName: string;
   readonly log: Logger;

@@ -2,7 +2,7 @@
 // target groups and security groups left behind without their NLB.
 import type { LoadBalancerRef } from '../../src/provider/contract.ts';
 import type { AwsContext } from './context.ts';
-import { clusterTagKey, MANAGED_BY_KEY, MANAGED_BY_VALUE, refFromTags, tagMap } from './tags.ts';
+import { clusterTagKey, MANAGED_BY_KEY, MANAGED_BY_VALUE, refFromTags, tagMap } from './ownership.ts';
 
 export async function* listOwnedLoadBalancers(ctx: AwsContext, signal: AbortSignal): AsyncGenerator<LoadBalancerRef> {
   const seen = new Set<string>();
@@ -11,8 +11,8 @@ export async function* listOwnedLoadBalancers(ctx: AwsContext, signal: AbortSign
     seen.add(ref.ownership.serviceUID);
     return true;
   };
-  for await (const page of ctx.api.allLoadBalancers(signal)) {
-    const tags = await ctx.api.tagsOf(
+  for await (const page of ctx.elbv2.allLoadBalancers(signal)) {
+    const tags = await ctx.elbv2.tagsOf(
       page.map((lb) => lb.LoadBalancerArn ?? ''),
       signal,
     );
@@ -21,8 +21,8 @@ export async function* listOwnedLoadBalancers(ctx: AwsContext, signal: AbortSign
       if (fresh(ref)) yield ref;
     }
   }
-  for await (const page of ctx.api.allTargetGroups(signal)) {
-    const tags = await ctx.api.tagsOf(
+  for await (const page of ctx.elbv2.allTargetGroups(signal)) {
+    const tags = await ctx.elbv2.tagsOf(
       page.map((g) => g.TargetGroupArn ?? ''),
       signal,
     );
@@ -31,7 +31,7 @@ export async function* listOwnedLoadBalancers(ctx: AwsContext, signal: AbortSign
       if (fresh(ref)) yield ref;
     }
   }
-  const groups = await ctx.api.securityGroups(
+  const groups = await ctx.ec2.securityGroups(
     [
       { Name: `tag:${clusterTagKey(ctx.clusterName)}`, Values: ['owned'] },
       { Name: `tag:${MANAGED_BY_KEY}`, Values: [MANAGED_BY_VALUE] },

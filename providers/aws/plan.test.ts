@@ -74,12 +74,9 @@ test('plan: targets from AWS providerIDs only, others noted', () => {
 });
 
 test('plan: target-node-labels filters nodes; source ranges become rules', () => {
-  const lb = {
-    ...base,
-    sourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
-    annotations: { 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels': 'pool=b' },
-  };
-  const plan = planLoadBalancer(lb, parseAnnotations(lb.annotations).options);
+  const lb = { ...base, sourceRanges: ['10.0.0.0/8', '2001:db8::/32'] };
+  const { options } = parseAnnotations({ 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels': 'pool=b' });
+  const plan = planLoadBalancer(lb, options);
   assert.deepEqual(plan.targetGroups[0]?.targets, []);
   assert.equal(plan.ingressRules.length, 6);
 });

@@ -4,7 +4,7 @@ import { PermanentError } from '../../src/provider/errors/index.ts';
 import type { AwsOptions, HealthCheckProtocol } from './annotations.ts';
 import { ANNOTATION_PREFIX } from './annotations.ts';
 import { loadBalancerName, targetGroupName, type AwsProtocol } from './names.ts';
-import { ownershipTags } from './tags.ts';
+import { ownershipTags } from './ownership.ts';
 
 export interface PlannedHealthCheck {
   readonly protocol: HealthCheckProtocol;
@@ -52,6 +52,8 @@ export interface SkippedTarget {
 
 export interface Plan {
   readonly nlbName: string;
+  /** The name comes from the name annotation (not derived from the Service). */
+  readonly customName: boolean;
   readonly scheme: 'internet-facing' | 'internal';
   readonly listeners: readonly PlannedListener[];
   readonly targetGroups: readonly PlannedTargetGroup[];
@@ -198,6 +200,7 @@ export function planLoadBalancer(lb: DesiredLoadBalancer, options: AwsOptions): 
   }
   return {
     nlbName,
+    customName: options.name !== undefined,
     scheme,
     listeners,
     targetGroups,

@@ -7,16 +7,21 @@ import type {
   LoadBalancerStatus,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
-import { interpretAnnotations } from './annotations.ts';
-import { AwsApi, type ApiOptions } from './api.ts';
-import { AwsCaller, type RetryPolicy } from './call.ts';
-import { createClients, credentialsFromSecret, type AwsClients } from './clients.ts';
+import { interpretAnnotations, type AwsOptions } from './annotations.ts';
+import { createClients, credentialsFromSecret, type AwsClients } from './api/clients.ts';
+import { Ec2Api } from './api/ec2.ts';
+import { Elbv2Api } from './api/elbv2.ts';
+import type { ApiOptions } from './api/shared.ts';
 import type { AwsContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { classifyAwsError } from './errors.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 import { parseAwsSpec } from './spec.ts';
+import { CloudCaller, type RetryPolicy } from '../../src/provider/cloud-call.ts';
 import { TokenBucket } from '../../src/provider/token-bucket.ts';
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 6, minTimeoutMs: 200, maxTimeoutMs: 5_000 };
 
 export const AWS_CAPABILITIES: Capabilities = {
   schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
@@ -34,7 +39,7 @@ export interface AwsProviderOverrides {
   readonly batching?: ApiOptions['batching'];
 }
 
-export class AwsProvider implements LoadBalancerProvider {
+export class AwsProvider implements LoadBalancerProvider<AwsOptions> {
   readonly type = 'aws';
   readonly #ctx: AwsContext;
   readonly #clients: AwsClients;
@@ -43,16 +48,23 @@ export class AwsProvider implements LoadBalancerProvider {
   constructor(spec: unknown, context: ProviderContext, overrides: AwsProviderOverrides = {}) {
     const parsed = parseAwsSpec(spec);
     this.#clients = overrides.clients ?? createClients(parsed, credentialsFromSecret(context.credentials));
-    const caller = new AwsCaller({
-      bucket: new TokenBucket(parsed.rateLimit),
+    const log = context.log.child({ provider: context.providerName, type: 'aws' });
+    // Every ELBv2 and EC2 request of this provider shares one rate limit and one retry policy.
+    const caller = new CloudCaller({
+      cloud: 'AWS',
+      limiter: new TokenBucket(parsed.rateLimit),
       countCall: context.countCall,
-      ...(overrides.retry !== undefined && { retry: overrides.retry }),
+      retry: overrides.retry ?? DEFAULT_RETRY,
+      classify: classifyAwsError,
+      log,
     });
+    const apiOptions = overrides.batching === undefined ? {} : { batching: overrides.batching };
     this.#ctx = {
-      api: new AwsApi(this.#clients, caller, overrides.batching === undefined ? {} : { batching: overrides.batching }),
+      elbv2: new Elbv2Api(this.#clients.elbv2, caller, apiOptions),
+      ec2: new Ec2Api(this.#clients.ec2, caller, apiOptions),
       spec: parsed,
       clusterName: context.clusterName,
-      log: context.log.child({ provider: context.providerName, type: 'aws' }),
+      log,
       discoveredSubnets: new Map(),
       discoveringSubnets: new Map(),
       nlbNames: new Map(),
@@ -63,11 +75,11 @@ export class AwsProvider implements LoadBalancerProvider {
     return AWS_CAPABILITIES;
   }
 
-  interpret(annotations: Readonly<Record<string, string>>): Interpretation {
+  interpret(annotations: Readonly<Record<string, string>>): Interpretation<AwsOptions> {
     return interpretAnnotations(annotations);
   }
 
-  ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {
+  ensure(lb: DesiredLoadBalancer<AwsOptions>, signal: AbortSignal): Promise<LoadBalancerStatus> {
     return ensureLoadBalancer(this.#ctx, lb, signal);
   }
 

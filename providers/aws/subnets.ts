@@ -4,7 +4,7 @@ import type { Subnet } from '@aws-sdk/client-ec2';
 import { ProviderError } from '../../src/provider/errors/index.ts';
 import type { AwsContext } from './context.ts';
 import { SUBNET_CACHE_MS } from './context.ts';
-import { clusterTagKey } from './tags.ts';
+import { clusterTagKey } from './ownership.ts';
 
 export interface SubnetChoice {
   readonly subnets: readonly string[];
@@ -63,7 +63,7 @@ async function discover(
     { Name: 'tag-key', Values: [clusterTagKey(ctx.clusterName)] },
     ...(ctx.spec.vpcID !== undefined ? [{ Name: 'vpc-id', Values: [ctx.spec.vpcID] }] : []),
   ];
-  const found = await ctx.api.subnets(filters, undefined, signal);
+  const found = await ctx.ec2.subnets(filters, undefined, signal);
   const subnets = onePerZone(found);
   const vpcID = ctx.spec.vpcID ?? found.find((s) => s.SubnetId === subnets[0])?.VpcId;
   if (subnets.length === 0 || vpcID === undefined) {
@@ -83,7 +83,7 @@ function vpcOfSubnets(ctx: AwsContext, ids: readonly string[], signal: AbortSign
   if (known !== undefined) return Promise.resolve(known.vpcID);
   let pending = ctx.discoveringSubnets.get(key);
   if (pending === undefined) {
-    pending = ctx.api
+    pending = ctx.ec2
       .subnets(undefined, ids, signal)
       .then((found) => {
         const vpcID = found[0]?.VpcId;

@@ -7,7 +7,8 @@ export const LB_TYPE_ANNOTATIONS = [
   'cloud.google.com/load-balancer-type',
 ] as const;
 
-export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation {
+/** GCP has no options beyond the scheme. */
+export function interpretAnnotations(annotations: Readonly<Record<string, string>>): Interpretation<undefined> {
   const problems: FieldProblem[] = [];
   const chosen: Scheme[] = [];
   for (const key of LB_TYPE_ANNOTATIONS) {
@@ -26,5 +27,5 @@ export function interpretAnnotations(annotations: Readonly<Record<string, string
       message: `${LB_TYPE_ANNOTATIONS[0]} and ${LB_TYPE_ANNOTATIONS[1]} disagree; set one of them.`,
     });
   }
-  return { scheme: chosen.includes('Internal') ? 'Internal' : 'External', problems };
+  return { scheme: chosen.includes('Internal') ? 'Internal' : 'External', options: undefined, problems };
 }

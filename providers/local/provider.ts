@@ -58,7 +58,7 @@ export class LocalProvider implements LoadBalancerProvider {
 
   /** The local provider reads no annotations; both schemes behave the same on one machine. */
   interpret(): Interpretation {
-    return { scheme: 'External', problems: [] };
+    return { scheme: 'External', options: undefined, problems: [] };
   }
 
   ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {

@@ -190,9 +190,8 @@ test('ensureReason: why the last verdict no longer stands, or undefined when it 
     ],
     ['source ranges', ok, request({ sourceRanges: ['10.0.0.0/8'] }), true, 'desiredChanged: sourceRanges'],
     ['requested address', ok, request({ requestedAddress: '10.0.0.7' }), true, 'desiredChanged: requestedAddress'],
-    ['annotations', ok, request({ annotations: { a: 'b' } }), true, 'desiredChanged: annotations'],
     [
-      'a field added to DesiredLoadBalancer',
+      'provider options (from annotations)',
       ok,
       { ...request(), desired: withOptions },
       true,

@@ -10,7 +10,7 @@ function service(spec: NonNullable<V1Service['spec']>, annotations: Record<strin
     spec: { type: 'LoadBalancer', ...spec },
   };
 }
-const interpretation = { scheme: 'External' as const, problems: [] };
+const interpretation = { scheme: 'External' as const, options: undefined, problems: [] };
 
 test('desired carries ownership, listeners, targets and the traffic-port health check', () => {
   const targets = [{ nodeName: 'n1', addresses: [], labels: {} }];
@@ -69,6 +69,18 @@ test('requested address: provider annotation wins over spec.loadBalancerIP', () 
     }).requestedAddress,
     'eipalloc-1',
   );
+});
+
+test("the provider's options from interpret are carried as they are; the annotations are not", () => {
+  const options = { name: 'custom', crossZone: true };
+  const desired = buildDesired({
+    service: service({ ports: [{ port: 80 }] }, { 'example.com/lb-name': 'custom' }),
+    targets: [],
+    clusterName: 'c',
+    interpretation: { ...interpretation, options },
+  });
+  assert.equal(desired.options, options);
+  assert.equal('annotations' in desired, false);
 });
 
 test('source ranges from spec, else from the upstream annotation', () => {

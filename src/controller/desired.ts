@@ -74,7 +74,7 @@ export function buildDesired(input: {
     healthCheck: healthCheckOf(service),
     sourceRanges: sourceRangesOf(service),
     ...(requestedAddress ? { requestedAddress } : {}),
-    annotations: userAnnotations(service),
+    options: interpretation.options,
   };
 }
 

@@ -92,6 +92,10 @@ function interpret(handle: ProviderHandle, service: V1Service): Interpretation {
   try {
     return handle.provider.interpret(userAnnotations(service));
   } catch (err) {
-    return { scheme: 'External', problems: [{ field: 'metadata.annotations', message: errorText(err) }] };
+    return {
+      scheme: 'External',
+      options: undefined,
+      problems: [{ field: 'metadata.annotations', message: errorText(err) }],
+    };
   }
 }

@@ -27,7 +27,7 @@ function desired(listeners: Listener[], extra: Partial<DesiredLoadBalancer> = {}
 const tcp80 = { port: 80, protocol: 'TCP', nodePort: 30080 } as const;
 const udp53 = { port: 53, protocol: 'UDP', nodePort: 30053 } as const;
 const sctp9999 = { port: 9999, protocol: 'SCTP', nodePort: 30999 } as const;
-const noProblems = { scheme: 'External' as const, problems: [] };
+const noProblems = { scheme: 'External' as const, options: undefined, problems: [] };
 
 test('SCTP is refused on its own port; the other ports are served', () => {
   const v = validate({
@@ -138,7 +138,7 @@ test('table: capabilities × listeners', () => {
       service: svc,
       desired: c.d,
       capabilities: c.caps,
-      interpretation: { scheme: c.d.scheme, problems: [] },
+      interpretation: { scheme: c.d.scheme, options: undefined, problems: [] },
       provider,
     });
     assert.deepEqual(
@@ -165,7 +165,7 @@ test("the provider's interpretation problems stop the Service", () => {
     service: svc,
     desired: desired([tcp80]),
     capabilities: aws,
-    interpretation: { scheme: 'External', problems: [problem] },
+    interpretation: { scheme: 'External', options: undefined, problems: [problem] },
     provider,
   });
   assert.deepEqual(v.problems, [problem]);

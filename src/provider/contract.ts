@@ -78,8 +78,11 @@ export interface Target {
 export type HealthCheck =
   { readonly kind: 'TrafficPort' } | { readonly kind: 'HTTP'; readonly port: number; readonly path: string };
 
-/** What one Service wants from the cloud, after the capability check removed what cannot be carried. */
-export interface DesiredLoadBalancer extends LoadBalancerRef {
+/**
+ * What one Service wants from the cloud, after the capability check removed what cannot be carried.
+ * `O`: the provider's own options, as its `interpret` parsed them from the Service's annotations.
+ */
+export interface DesiredLoadBalancer<O = unknown> extends LoadBalancerRef {
   readonly scheme: Scheme;
   /** Only the ports the provider can carry; at least one. */
   readonly listeners: readonly Listener[];
@@ -90,8 +93,8 @@ export interface DesiredLoadBalancer extends LoadBalancerRef {
   readonly sourceRanges: readonly string[];
   /** spec.loadBalancerIP or a provider annotation, when the user asked for one. */
   readonly requestedAddress?: string;
-  /** The Service's annotations; the provider reads its own (already checked by `interpret`). */
-  readonly annotations: Readonly<Record<string, string>>;
+  /** Interpretation.options, carried unread by the controller: the provider parses annotations once. */
+  readonly options: O;
 }
 
 export interface IngressPoint {
@@ -118,14 +121,17 @@ export interface FieldProblem {
 }
 
 /** What a provider reads from a Service's annotations before any cloud call. */
-export interface Interpretation {
+export interface Interpretation<O = unknown> {
   readonly scheme: Scheme;
   /** A static address requested through a provider annotation (spec.loadBalancerIP is read by the controller). */
   readonly requestedAddress?: string;
+  /** The provider's typed settings from its annotations; `undefined` for a provider that has none. */
+  readonly options: O;
   readonly problems: readonly FieldProblem[];
 }
 
-export interface LoadBalancerProvider {
+/** `O`: the provider's options type (Interpretation.options); the controller holds providers as `unknown`. */
+export interface LoadBalancerProvider<O = unknown> {
   /** 'aws' | 'gcp' | 'local' — the key of the spec block in the LoadBalancerProvider CRD. */
   readonly type: string;
 
@@ -134,9 +140,10 @@ export interface LoadBalancerProvider {
 
   /**
    * Pure; no cloud call. Parses this provider's annotations (malformed or unknown values become
-   * problems naming the annotation and what it accepts) and picks the scheme.
+   * problems naming the annotation and what it accepts), picks the scheme and returns the typed
+   * options that `ensure` later receives in `lb.options`.
    */
-  interpret(annotations: Readonly<Record<string, string>>): Interpretation;
+  interpret(annotations: Readonly<Record<string, string>>): Interpretation<O>;
 
   /**
    * Makes the cloud match `lb`: creates what is missing, changes what differs, removes what is no
@@ -144,7 +151,7 @@ export interface LoadBalancerProvider {
    * because a read failed. Idempotent. Throws RetryAfterError while the cloud is still
    * provisioning, PermanentError for input the cloud will never accept, anything else is transient.
    */
-  ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus>;
+  ensure(lb: DesiredLoadBalancer<O>, signal: AbortSignal): Promise<LoadBalancerStatus>;
 
   /**
    * Deletes everything this provider created for `ref` and owns (by tag/label), in dependency

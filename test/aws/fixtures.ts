@@ -13,9 +13,10 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
-import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
+import type { DesiredLoadBalancer, Target } from '../../src/provider/contract.ts';
+import { interpretAnnotations, type AwsOptions } from '../../providers/aws/annotations.ts';
 import { AwsProvider } from '../../providers/aws/provider.ts';
-import type { RetryPolicy } from '../../providers/aws/call.ts';
+import type { RetryPolicy } from '../../src/provider/cloud-call.ts';
 import { desiredLoadBalancer } from '../support/desired.ts';
 
 export const REGION = 'us-east-1';
@@ -101,10 +102,21 @@ export function node(name: string, instance: string, labels: Record<string, stri
   };
 }
 
+/** The options the provider's interpret() reads from these annotations; a test's annotations must be valid. */
+export function awsOptions(annotations: Readonly<Record<string, string>> = {}): AwsOptions {
+  const { options, problems } = interpretAnnotations(annotations);
+  if (problems.length > 0) throw new Error(`test annotations with problems: ${JSON.stringify(problems)}`);
+  return options;
+}
+
+export type AwsService = DesiredLoadBalancer<AwsOptions>;
+
 let serial = 0;
+/** A Service as the controller hands it to the provider; `annotations` become its options. */
 export function service(
-  overrides: Partial<DesiredLoadBalancer> & { listeners?: readonly Listener[] } = {},
-): DesiredLoadBalancer {
+  overrides: Partial<Omit<AwsService, 'options'>> & { annotations?: Readonly<Record<string, string>> } = {},
+): AwsService {
+  const { annotations, ...rest } = overrides;
   serial++;
   const uid = `00000000-0000-0000-0000-${String(serial).padStart(12, '0')}`;
   return desiredLoadBalancer({
@@ -115,7 +127,8 @@ export function service(
       { port: 443, protocol: 'TCP', nodePort: 30443 },
     ],
     targets: [node('n1', 'i-0000000000000001'), node('n2', 'i-0000000000000002')],
-    ...overrides,
+    ...rest,
+    options: awsOptions(annotations),
   });
 }
 

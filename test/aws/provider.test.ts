@@ -15,8 +15,8 @@ import {
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import { ownershipTags, toTagList } from '../../providers/aws/tags.ts';
-import { census, countedProvider, node, rawClients, seedNetwork, service, signal } from './fixtures.ts';
+import { ownershipTags, toTagList } from '../../providers/aws/ownership.ts';
+import { awsOptions, census, countedProvider, node, rawClients, seedNetwork, service, signal } from './fixtures.ts';
 
 const P = 'service.beta.kubernetes.io/aws-load-balancer-';
 let moto: Moto;
@@ -297,15 +297,12 @@ test('externalTrafficPolicy Local: HTTP /healthz on the health check node port',
   await c.provider.close();
 });
 
-test('malformed annotations and impossible EIP counts fail before any AWS call', async () => {
+test('malformed annotations are problems of interpret; impossible EIP counts fail before any AWS write', async () => {
   const c = countedProvider(moto.endpoint);
-  await assert.rejects(
-    c.provider.ensure(service({ annotations: { [`${P}healthcheck-interval`]: 'often' } }), signal()),
-    (e: unknown) =>
-      e instanceof PermanentError &&
-      e.field === `metadata.annotations[${P}healthcheck-interval]` &&
-      /5 to 300/.test(e.message),
-  );
+  const { problems } = c.provider.interpret({ [`${P}healthcheck-interval`]: 'often' });
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]?.field, `metadata.annotations[${P}healthcheck-interval]`);
+  assert.match(problems[0]?.message ?? '', /5 to 300/);
   assert.equal(c.calls.size, 0);
   await assert.rejects(
     c.provider.ensure(service({ annotations: { [`${P}eip-allocations`]: 'eipalloc-01' } }), signal()),
@@ -332,7 +329,7 @@ test('a changed name annotation replaces the NLB: the old one is deleted, not le
   await c.provider.ensure(svc, signal());
   // A fresh instance, as after a restart: it has no memory of the first name.
   const fresh = countedProvider(moto.endpoint);
-  const renamed = { ...svc, annotations: { [`${P}name`]: 'second-nlb' } };
+  const renamed = { ...svc, options: awsOptions({ [`${P}name`]: 'second-nlb' }) };
   const status = await fresh.provider.ensure(renamed, signal());
   assert.equal(status.changed, true);
   assert.deepEqual((await census(moto.endpoint)).loadBalancers, ['second-nlb']);

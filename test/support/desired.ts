@@ -3,8 +3,12 @@ import type { DesiredLoadBalancer } from '../../src/provider/contract.ts';
 /**
  * A DesiredLoadBalancer for tests and benchmarks: External, one TCP port, no targets, TCP health
  * check, open to anywhere — unless `overrides` say otherwise. The one place tests build the
- * contract's type, so a field added to it is added here once.
+ * contract's type, so a field added to it is added here once. No provider options unless given.
  */
+export function desiredLoadBalancer<O>(
+  overrides: Partial<DesiredLoadBalancer<O>> & { options: O },
+): DesiredLoadBalancer<O>;
+export function desiredLoadBalancer(overrides?: Partial<DesiredLoadBalancer>): DesiredLoadBalancer;
 export function desiredLoadBalancer(overrides: Partial<DesiredLoadBalancer> = {}): DesiredLoadBalancer {
   return {
     name: 'test-0123456789abcdef',
@@ -14,7 +18,7 @@ export function desiredLoadBalancer(overrides: Partial<DesiredLoadBalancer> = {}
     targets: [],
     healthCheck: { kind: 'TrafficPort' },
     sourceRanges: [],
-    annotations: {},
+    options: undefined,
     ...overrides,
   };
 }

@@ -157,6 +157,7 @@ class TestProvider implements LoadBalancerProvider {
     if (scheme !== 'External' && scheme !== 'Internal') {
       return {
         scheme: 'External',
+        options: undefined,
         problems: [
           {
             field: 'metadata.annotations[test.cloudlb.dev/scheme]',
@@ -165,7 +166,7 @@ class TestProvider implements LoadBalancerProvider {
         ],
       };
     }
-    return { scheme, problems: [] };
+    return { scheme, options: undefined, problems: [] };
   }
 
   async ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {

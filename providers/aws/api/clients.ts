@@ -2,8 +2,8 @@
 // spec.aws.endpoint; production leaves endpoint unset.
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { PermanentError } from '../../src/provider/errors/index.ts';
-import type { AwsSpec } from './spec.ts';
+import { PermanentError } from '../../../src/provider/errors/index.ts';
+import type { AwsSpec } from '../spec.ts';
 
 export interface AwsClients {
   readonly elbv2: ElasticLoadBalancingV2Client;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProviderError } from '../../src/provider/errors/index.ts';
-import { isInvalidInput, isNotFound, isRetryable, isThrottling } from './aws-errors.ts';
+import { classifyAwsError, isInvalidInput, isNotFound, isRetryable, isThrottling } from './errors.ts';
 
 function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
   return Object.assign(new Error('text is never read'), {
@@ -28,4 +28,17 @@ test('not found and invalid input by code, also through ProviderError', () => {
   );
   assert.equal(isInvalidInput(sdkError('ValidationError', 400)), true);
   assert.equal(isInvalidInput(sdkError('Throttling', 400)), false);
+});
+
+test('the seam retries throttling and 5xx, gives up on invalid input, reports the rest with its code', () => {
+  const cases: [unknown, ReturnType<typeof classifyAwsError>][] = [
+    [sdkError('Throttling', 400), { kind: 'throttled', code: 'Throttling' }],
+    [sdkError('Anything', 429), { kind: 'throttled', code: 'Anything' }],
+    [sdkError('InternalFailure', 500, 'server'), { kind: 'retryable', code: 'InternalFailure' }],
+    [Object.assign(new Error('x'), { code: 'ECONNRESET' }), { kind: 'retryable', code: 'ECONNRESET' }],
+    [sdkError('ValidationError', 400), { kind: 'invalid', code: 'ValidationError' }],
+    [sdkError('LoadBalancerNotFound', 400), { kind: 'final', code: 'LoadBalancerNotFound' }],
+    [sdkError('ResourceInUse', 400), { kind: 'final', code: 'ResourceInUse' }],
+  ];
+  for (const [error, failure] of cases) assert.deepEqual(classifyAwsError(error), failure);
 });

@@ -1,4 +1,6 @@
 // Classifies AWS SDK errors by their code (the error's name) and HTTP status — never by message.
+// classifyAwsError is AWS's part of the cloud-call seam (src/provider/cloud-call.ts).
+import type { Failure } from '../../src/provider/cloud-call.ts';
 import { ProviderError } from '../../src/provider/errors/index.ts';
 
 interface SdkErrorShape {
@@ -115,4 +117,13 @@ export function isInvalidInput(error: unknown): boolean {
 export function isStillInUse(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ResourceInUse' || code === 'ResourceInUseException' || code === 'DependencyViolation';
+}
+
+/** How the cloud-call seam treats a failed AWS request: retry it, give up for good, or report it. */
+export function classifyAwsError(error: unknown): Failure {
+  const code = errorCode(error);
+  if (isThrottling(error)) return { kind: 'throttled', code };
+  if (isRetryable(error)) return { kind: 'retryable', code };
+  if (isInvalidInput(error)) return { kind: 'invalid', code };
+  return { kind: 'final', code };
 }
