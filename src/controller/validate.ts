@@ -37,7 +37,7 @@ export interface Validation {
 export interface ProviderIdentity {
   /** metadata.name of the LoadBalancerProvider. */
   readonly name: string;
-  /** aws | gcp | local */
+  /** The provider's registry type, e.g. aws. */
   readonly type: string;
 }
 

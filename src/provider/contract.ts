@@ -132,7 +132,7 @@ export interface Interpretation<O = unknown> {
 
 /** `O`: the provider's options type (Interpretation.options); the controller holds providers as `unknown`. */
 export interface LoadBalancerProvider<O = unknown> {
-  /** 'aws' | 'gcp' | 'local' — the key of the spec block in the LoadBalancerProvider CRD. */
+  /** The registry's type name (e.g. 'aws'): the key of the spec block in the LoadBalancerProvider CRD. */
   readonly type: string;
 
   /** Pure; no cloud call. */
