@@ -241,9 +241,15 @@ test('change the scheme by annotation → a new internal NLB replaces the old on
       },
     ],
   });
+  // moto names the replacement like the old NLB (same DNS name), so the status hostname alone does
+  // not say the ensure has finished: wait for the whole NLB, listeners and targets included.
   const replaced = await eventually(async () => {
     const lb = await webNlb();
     assert.equal(lb.scheme, 'internal');
+    assert.deepEqual(lb.listeners, ['53/UDP', '80/TCP']);
+    const members = memberSets(lb);
+    assert.equal(members.length, 2);
+    for (const set of members) assert.deepEqual(set, [instances[1], instances[2]].sort());
     return lb;
   }, WAIT);
   assert.notEqual(replaced.arn, old.arn);
@@ -253,8 +259,6 @@ test('change the scheme by annotation → a new internal NLB replaces the old on
     [replaced.arn],
     'the internet-facing NLB is gone',
   );
-  assert.deepEqual(replaced.listeners, ['53/UDP', '80/TCP']);
-  for (const members of memberSets(replaced)) assert.deepEqual(members, [instances[1], instances[2]].sort());
 });
 
 test('rotating the credentials Secret rebuilds the provider without a restart: the new key is used', async () => {
