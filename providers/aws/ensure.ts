@@ -15,7 +15,7 @@ export async function ensureLoadBalancer(
   lb: DesiredLoadBalancer<AwsOptions>,
   signal: AbortSignal,
 ): Promise<LoadBalancerStatus> {
-  const plan = planLoadBalancer(lb, lb.options);
+  const plan = planLoadBalancer(lb, lb.options, ctx.spec.region);
   const { state, vpcID } = await readForEnsure(ctx, plan, lb, signal);
   const { known, changes } = diffLoadBalancer(plan, state);
   ctx.nlbNames.set(lb.ownership.serviceUID, plan.nlbName);
@@ -46,10 +46,11 @@ export function statusOf(nlb: LoadBalancer, plan: Plan, changed: boolean): LoadB
   const listeners = plan.listeners.map((l) => `${l.port}/${l.protocol}`).join(', ');
   const targets = plan.targetGroups[0]?.targets.length ?? 0;
   const state = nlb.State?.Code === 'provisioning' ? ' (still provisioning)' : '';
-  const skipped = plan.skippedTargets.map((s) => ` Node ${s.nodeName} is not a target because ${s.reason}.`).join('');
+  const skipped = plan.skippedTargets.map((s) => ` Node ${s.nodeName} is not a target: ${s.reason}.`).join('');
   return {
     ingress,
     summary: `NLB ${plan.nlbName} (${plan.scheme})${state} with listeners ${listeners} forwarding to ${targets} node${targets === 1 ? '' : 's'}.${skipped}`,
     changed,
+    ...(plan.skippedTargets.length > 0 && { skippedTargets: plan.skippedTargets }),
   };
 }

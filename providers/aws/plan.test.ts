@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { DesiredLoadBalancer } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { parseAnnotations } from './annotations.ts';
-import { instanceIDFromProviderID, mergeListeners, planHealthCheck, planLoadBalancer } from './plan.ts';
+import { mergeListeners, planHealthCheck, planLoadBalancer } from './plan.ts';
+import { instanceIDFromProviderID } from './targets.ts';
 import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 const base: DesiredLoadBalancer = desiredLoadBalancer({

@@ -1,10 +1,11 @@
 // DesiredLoadBalancer + annotation options → the AWS resources one Service needs. Pure.
-import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
+import type { DesiredLoadBalancer, Listener, SkippedTarget, Target } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import type { AwsOptions, HealthCheckProtocol } from './annotations.ts';
 import { ANNOTATION_PREFIX } from './annotations.ts';
 import { loadBalancerName, targetGroupName, type AwsProtocol } from './names.ts';
 import { ownershipTags } from './ownership.ts';
+import { awsTargetProblem, instanceIDFromProviderID } from './targets.ts';
 
 export interface PlannedHealthCheck {
   readonly protocol: HealthCheckProtocol;
@@ -45,11 +46,6 @@ export interface SecurityGroupRule {
   readonly cidr: string;
 }
 
-export interface SkippedTarget {
-  readonly nodeName: string;
-  readonly reason: string;
-}
-
 export interface Plan {
   readonly nlbName: string;
   /** The name comes from the name annotation (not derived from the Service). */
@@ -63,13 +59,6 @@ export interface Plan {
   readonly subnets: readonly string[] | undefined;
   readonly eipAllocations: readonly string[] | undefined;
   readonly skippedTargets: readonly SkippedTarget[];
-}
-
-const PROVIDER_ID = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/;
-
-/** Instance ID from `aws:///<zone>/<i-…>`; undefined for anything else. */
-export function instanceIDFromProviderID(providerID: string | undefined): string | undefined {
-  return providerID === undefined ? undefined : PROVIDER_ID.exec(providerID)?.[1];
 }
 
 const DEFAULT_HEALTH = { intervalSeconds: 10, timeoutSeconds: 6, healthyThreshold: 2, unhealthyThreshold: 2 };
@@ -141,35 +130,31 @@ function matchesLabels(target: Target, wanted: Readonly<Record<string, string>>)
   return Object.entries(wanted).every(([k, v]) => target.labels[k] === v);
 }
 
+/** Instance IDs of the targets carrying `labels`; those awsTargetProblem refuses are skipped, with why. */
 export function planTargets(
   targets: readonly Target[],
   labels: Readonly<Record<string, string>>,
+  region?: string,
 ): { ids: string[]; skipped: SkippedTarget[] } {
   const ids: string[] = [];
   const skipped: SkippedTarget[] = [];
   for (const t of targets) {
     if (!matchesLabels(t, labels)) continue;
+    const problem = awsTargetProblem(t, region);
     const id = instanceIDFromProviderID(t.providerID);
-    if (id === undefined) {
-      skipped.push({
-        nodeName: t.nodeName,
-        reason:
-          t.providerID === undefined
-            ? 'it has no spec.providerID'
-            : `its providerID ${t.providerID} is not an AWS instance (aws:///<zone>/i-…)`,
-      });
-    } else if (!ids.includes(id)) {
-      ids.push(id);
-    }
+    if (problem !== undefined || id === undefined)
+      skipped.push({ nodeName: t.nodeName, ...(problem ?? { kind: 'malformedProviderID', reason: 'no instance ID' }) });
+    else if (!ids.includes(id)) ids.push(id);
   }
   return { ids: ids.sort(), skipped };
 }
 
-export function planLoadBalancer(lb: DesiredLoadBalancer, options: AwsOptions): Plan {
+/** `region`: the provider's; without it a target's zone is not checked (pure tests of the rest). */
+export function planLoadBalancer(lb: DesiredLoadBalancer, options: AwsOptions, region?: string): Plan {
   const nlbName = options.name ?? loadBalancerName(lb.name);
   const merged = mergeListeners(lb.listeners);
   const healthCheck = planHealthCheck(lb, options);
-  const { ids, skipped } = planTargets(lb.targets, options.targetNodeLabels);
+  const { ids, skipped } = planTargets(lb.targets, options.targetNodeLabels, region);
   const targetGroups = merged.map((m) => ({
     name: targetGroupName(lb.name, m.port, m.protocol),
     protocol: m.protocol,

@@ -5,6 +5,8 @@ import type {
   LoadBalancerProvider,
   LoadBalancerRef,
   LoadBalancerStatus,
+  Target,
+  TargetProblem,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations, type AwsOptions } from './annotations.ts';
@@ -15,6 +17,7 @@ import type { ApiOptions } from './api/shared.ts';
 import type { AwsContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { awsTargetProblem } from './targets.ts';
 import { classifyAwsError } from './errors.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 import { parseAwsSpec } from './spec.ts';
@@ -77,6 +80,10 @@ export class AwsProvider implements LoadBalancerProvider<AwsOptions> {
 
   interpret(annotations: Readonly<Record<string, string>>): Interpretation<AwsOptions> {
     return interpretAnnotations(annotations);
+  }
+
+  targetProblem(target: Target): TargetProblem | undefined {
+    return awsTargetProblem(target, this.#ctx.spec.region);
   }
 
   ensure(lb: DesiredLoadBalancer<AwsOptions>, signal: AbortSignal): Promise<LoadBalancerStatus> {

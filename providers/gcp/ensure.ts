@@ -44,7 +44,7 @@ export async function ensureLoadBalancer(
     // instance groups' business, not this load balancer's.
     const wrote = await ctx.groups.ensure(zones, signal);
     ctx.memos.set(lb.name, { shape, membership, ip: memo.ip });
-    return status(ctx, plan, memo.ip, wrote);
+    return status(plan, memo.ip, wrote);
   }
   let result: { ip: string; wrote: boolean };
   try {
@@ -57,7 +57,7 @@ export async function ensureLoadBalancer(
   }
   const { ip, wrote } = result;
   ctx.memos.set(lb.name, { shape, membership, ip });
-  return status(ctx, plan, ip, wrote);
+  return status(plan, ip, wrote);
 }
 
 async function ensureAll(
@@ -226,20 +226,17 @@ async function ensureFirewall(
   return false;
 }
 
-function status(ctx: GcpContext, plan: Plan, ip: string, changed: boolean): LoadBalancerStatus {
-  const { project, region } = ctx.api.config;
+function status(plan: Plan, ip: string, changed: boolean): LoadBalancerStatus {
   const rules = plan.rules.map(
     (x) =>
       `${x.name} (${x.protocol === 'L3_DEFAULT' ? 'L3_DEFAULT: TCP, UDP, SCTP' : x.protocol} ${x.allPorts ? 'all ports' : x.ports.join(',')})`,
   );
   const nodes = [...plan.zones.values()].reduce((sum, list) => sum + list.length, 0);
-  const skipped =
-    plan.skippedTargets.length > 0
-      ? `; ${plan.skippedTargets.length} node(s) skipped (providerID not gce://${project}/<zone in ${region}>/<name>)`
-      : '';
+  const skipped = plan.skippedTargets.map((s) => `; node ${s.nodeName} is not a target: ${s.reason}`).join('');
   return {
     ingress: [{ ip, ipMode: 'VIP' }],
     summary: `${plan.scheme === 'INTERNAL' ? 'internal' : 'external'} passthrough Network Load Balancer at ${ip} with forwarding rules ${rules.join(', ')}; ${nodes} node(s) in ${plan.zones.size} zone(s)${skipped}`,
     changed,
+    ...(plan.skippedTargets.length > 0 && { skippedTargets: plan.skippedTargets }),
   };
 }

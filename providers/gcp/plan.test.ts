@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import { buildPlan, parseProviderID } from './plan.ts';
+import { buildPlan, gcpTargetProblem, parseProviderID } from './plan.ts';
 import { parseSpec } from './spec.ts';
 import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
@@ -93,6 +93,17 @@ test('targets become zones of instances; other projects, regions and providers a
     config,
   );
   assert.deepEqual(Object.fromEntries(plan.zones), { 'europe-west1-b': ['vm-a', 'vm-c'], 'europe-west1-c': ['vm-b'] });
-  assert.deepEqual(plan.skippedTargets, ['d', 'e', 'f', 'g']);
+  assert.deepEqual(
+    plan.skippedTargets.map((s) => `${s.nodeName}: ${s.kind}`),
+    ['d: elsewhere', 'e: elsewhere', 'f: elsewhere', 'g: noProviderID'],
+  );
   assert.equal(parseProviderID('gce://p/z'), undefined);
+  const kinds = ['gce://p/z', 'gce://my-project/europe-west1-b/vm-a', undefined].map(
+    (id) => gcpTargetProblem(t('x', id), config)?.kind,
+  );
+  assert.deepEqual(kinds, ['malformedProviderID', undefined, 'noProviderID']);
+  assert.equal(
+    gcpTargetProblem(t('d', 'gce://other-project/europe-west1-b/vm-d'), config)?.reason,
+    'instance vm-d is in project other-project, not my-project',
+  );
 });

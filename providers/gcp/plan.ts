@@ -1,7 +1,13 @@
 // What one Service's load balancer should look like in Compute Engine: a pure function of the
 // DesiredLoadBalancer and the provider config. The provider compares it with what it reads.
 import { PermanentError } from '../../src/provider/errors/index.ts';
-import type { DesiredLoadBalancer, Protocol } from '../../src/provider/contract.ts';
+import type {
+  DesiredLoadBalancer,
+  Protocol,
+  SkippedTarget,
+  Target,
+  TargetProblem,
+} from '../../src/provider/contract.ts';
 import { describe, labelsFor } from './ownership.ts';
 import { resourceNames, type ResourceNames, type RuleKind } from './names.ts';
 import type { GcpConfig } from './spec.ts';
@@ -46,8 +52,8 @@ export interface Plan {
   readonly healthFirewall: PlannedFirewall;
   /** zone → instance names (sorted), from the targets' providerIDs in this project. */
   readonly zones: ReadonlyMap<string, readonly string[]>;
-  /** Targets whose providerID is not gce://<this project>/<zone>/<name>. */
-  readonly skippedTargets: readonly string[];
+  /** Targets whose providerID is not gce://<this project>/<zone in this region>/<name>, with why. */
+  readonly skippedTargets: readonly SkippedTarget[];
   readonly requestedAddress: string | undefined;
 }
 
@@ -61,6 +67,28 @@ export function parseProviderID(
 
 function regionOf(zone: string): string {
   return zone.replace(/-[a-z]$/, '');
+}
+
+/** Why this node cannot be an instance-group member for `config`, or undefined when it can. */
+export function gcpTargetProblem(
+  target: Target,
+  config: Pick<GcpConfig, 'project' | 'region'>,
+): TargetProblem | undefined {
+  const providerID = target.providerID;
+  if (providerID === undefined || providerID === '') return { kind: 'noProviderID', reason: 'no spec.providerID' };
+  if (!providerID.startsWith('gce://'))
+    return { kind: 'elsewhere', reason: `spec.providerID ${providerID} is not a Compute Engine instance` };
+  const id = parseProviderID(providerID);
+  if (id === undefined)
+    return {
+      kind: 'malformedProviderID',
+      reason: `spec.providerID ${providerID} is not gce://<project>/<zone>/<name>`,
+    };
+  if (id.project !== config.project)
+    return { kind: 'elsewhere', reason: `instance ${id.name} is in project ${id.project}, not ${config.project}` };
+  if (regionOf(id.zone) !== config.region)
+    return { kind: 'elsewhere', reason: `instance ${id.name} is in ${id.zone}, not in region ${config.region}` };
+  return undefined;
 }
 
 function sortedUnique(values: Iterable<number>): number[] {
@@ -111,11 +139,12 @@ export function buildPlan(lb: DesiredLoadBalancer, config: GcpConfig): Plan {
   for (const l of lb.listeners)
     byProtocol.set(l.protocol.toLowerCase(), [...(byProtocol.get(l.protocol.toLowerCase()) ?? []), l.port]);
   const zones = new Map<string, string[]>();
-  const skippedTargets: string[] = [];
+  const skippedTargets: SkippedTarget[] = [];
   for (const target of lb.targets) {
+    const problem = gcpTargetProblem(target, config);
     const id = parseProviderID(target.providerID);
-    if (!id || id.project !== config.project || regionOf(id.zone) !== config.region) {
-      skippedTargets.push(target.nodeName);
+    if (problem !== undefined || id === undefined) {
+      skippedTargets.push({ nodeName: target.nodeName, ...(problem ?? { kind: 'malformedProviderID', reason: '' }) });
       continue;
     }
     zones.set(id.zone, [...(zones.get(id.zone) ?? []), id.name]);

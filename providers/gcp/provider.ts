@@ -6,6 +6,8 @@ import type {
   LoadBalancerProvider,
   LoadBalancerRef,
   LoadBalancerStatus,
+  Target,
+  TargetProblem,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations } from './annotations.ts';
@@ -14,6 +16,7 @@ import { Lookups, type BatchOptions } from './api/lookups.ts';
 import type { GcpContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { gcpTargetProblem } from './plan.ts';
 import { InstanceGroups } from './instance-groups.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 
@@ -56,6 +59,10 @@ export class GcpProvider implements LoadBalancerProvider {
 
   interpret(annotations: Readonly<Record<string, string>>): Interpretation {
     return interpretAnnotations(annotations);
+  }
+
+  targetProblem(target: Target): TargetProblem | undefined {
+    return gcpTargetProblem(target, this.#ctx.api.config);
   }
 
   ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {

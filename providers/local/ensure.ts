@@ -8,7 +8,14 @@ import { serviceKey, type LocalContext, type Served } from './context.ts';
 import { allocationError } from './errors.ts';
 import { HealthMonitor } from './health.ts';
 import { diffPlans, isNoop } from './diff.ts';
-import { listenerKey, planProxies, summarizePlan, type ListenerPlan, type ProxyPlan } from './plan.ts';
+import {
+  listenerKey,
+  planProxies,
+  summarizePlan,
+  unreachableTargets,
+  type ListenerPlan,
+  type ProxyPlan,
+} from './plan.ts';
 import { allocateAddress } from './pool.ts';
 import { sourceFilter, type SourceFilter } from './source-ranges.ts';
 
@@ -39,7 +46,13 @@ export async function ensureLoadBalancer(ctx: LocalContext, lb: DesiredLoadBalan
   const changed = !isNoop(diff);
   const summary = summarizePlan(plan);
   if (changed) ctx.log.info({ service: serviceKey(lb), address }, summary);
-  return { ingress: [{ ip: address, ipMode: 'Proxy' }], summary, changed };
+  const skippedTargets = unreachableTargets(lb.targets);
+  return {
+    ingress: [{ ip: address, ipMode: 'Proxy' }],
+    summary,
+    changed,
+    ...(skippedTargets.length > 0 && { skippedTargets }),
+  };
 }
 
 async function allocate(ctx: LocalContext, lb: DesiredLoadBalancer): Promise<string> {

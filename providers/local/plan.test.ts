@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import type { DesiredLoadBalancer, Listener, Target } from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { diffPlans, isNoop } from './diff.ts';
-import { listenerKey, planProxies, probeId, summarizePlan, targetHost } from './plan.ts';
+import {
+  listenerKey,
+  localTargetProblem,
+  planProxies,
+  probeId,
+  summarizePlan,
+  targetHost,
+  unreachableTargets,
+} from './plan.ts';
 import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 function node(name: string, addresses: Target['addresses']): Target {
@@ -95,6 +103,20 @@ test('planProxies: nodes without an IP are skipped; source ranges sorted and ded
     ['n1'],
   );
   assert.deepEqual(plan.sourceRanges, ['10.0.0.0/8', '127.0.0.0/8']);
+});
+
+test('localTargetProblem: a node needs an InternalIP or ExternalIP; the others are named', () => {
+  const table: [string, Parameters<typeof node>[1], string | undefined][] = [
+    ['internal', [{ type: 'InternalIP', address: '127.0.0.30' }], undefined],
+    ['external', [{ type: 'ExternalIP', address: '127.0.0.31' }], undefined],
+    ['hostname only', [{ type: 'Hostname', address: 'x' }], 'noAddress'],
+    ['none', [], 'noAddress'],
+  ];
+  for (const [name, addresses, kind] of table)
+    assert.equal(localTargetProblem(node(name, addresses))?.kind, kind, name);
+  assert.deepEqual(unreachableTargets([node('a', []), node('b', [{ type: 'InternalIP', address: '127.0.0.2' }])]), [
+    { nodeName: 'a', kind: 'noAddress', reason: 'no InternalIP or ExternalIP address' },
+  ]);
 });
 
 test('planProxies refuses what it cannot carry', () => {

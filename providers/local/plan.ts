@@ -1,7 +1,14 @@
 // The pure step: DesiredLoadBalancer + allocated address → what proxies should exist (diff.ts
 // compares it with what is running; ensure.ts applies it to sockets).
 import { isIPv4 } from 'node:net';
-import type { DesiredLoadBalancer, HealthCheck, Listener, Target } from '../../src/provider/contract.ts';
+import type {
+  DesiredLoadBalancer,
+  HealthCheck,
+  Listener,
+  SkippedTarget,
+  Target,
+  TargetProblem,
+} from '../../src/provider/contract.ts';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 
 /** How one backend's health is probed. Identical probes are shared (see probeId). */
@@ -59,6 +66,21 @@ export function targetHost(target: Target): string | undefined {
     if (chosen !== undefined) return chosen;
   }
   return undefined;
+}
+
+/** The local provider's rule: a node it has no address to dial cannot be a backend. */
+export function localTargetProblem(target: Target): TargetProblem | undefined {
+  return targetHost(target) === undefined
+    ? { kind: 'noAddress', reason: 'no InternalIP or ExternalIP address' }
+    : undefined;
+}
+
+/** The targets planProxies leaves out, with why. */
+export function unreachableTargets(targets: readonly Target[]): SkippedTarget[] {
+  return targets.flatMap((target) => {
+    const problem = localTargetProblem(target);
+    return problem === undefined ? [] : [{ nodeName: target.nodeName, ...problem }];
+  });
 }
 
 export function planProxies(lb: DesiredLoadBalancer, address: string): ProxyPlan {

@@ -7,12 +7,15 @@ import type {
   LoadBalancerProvider,
   LoadBalancerRef,
   LoadBalancerStatus,
+  Target,
+  TargetProblem,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { parseLocalSpec } from './spec.ts';
 import type { LocalContext } from './context.ts';
 import { deleteLoadBalancer, stopServing } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { localTargetProblem } from './plan.ts';
 import type { AllocationRecord, AllocationStore } from './store.ts';
 
 export const LOCAL_CAPABILITIES: Capabilities = {
@@ -59,6 +62,10 @@ export class LocalProvider implements LoadBalancerProvider {
   /** The local provider reads no annotations; both schemes behave the same on one machine. */
   interpret(): Interpretation {
     return { scheme: 'External', options: undefined, problems: [] };
+  }
+
+  targetProblem(target: Target): TargetProblem | undefined {
+    return localTargetProblem(target);
   }
 
   ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {

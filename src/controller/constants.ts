@@ -23,6 +23,8 @@ export const Reason = {
   Deleted: 'DeletedLoadBalancer',
   DeleteFailed: 'DeleteLoadBalancerFailed',
   Unavailable: 'UnAvailableLoadBalancer',
+  /** Ours: upstream skips such nodes silently. One event per Service naming them all, not one per node. */
+  NodesNotTargets: 'NodesNotTargets',
 } as const;
 
 /** Label and taint that take a node out of every load balancer (upstream semantics). */

@@ -260,6 +260,56 @@ test('readyAfterEnsure: no nodes, then refused ports, then ensured', () => {
   assert.equal(readyAfterEnsure(accepted(false), validation, { targets: 1, nodes: 1 }).message, ready.message);
 });
 
+test('readyAfterEnsure and ensuredEvents: nodes that are not targets are named once, in one event', () => {
+  const notTargets = [
+    { nodeName: 'node-a', kind: 'noProviderID' as const, reason: 'no spec.providerID' },
+    { nodeName: 'node-b', kind: 'instanceNotFound' as const, reason: 'instance i-123 does not exist' },
+  ];
+  const some = readyAfterEnsure(accepted(false), validation, { targets: 2, nodes: 4, notTargets });
+  assert.deepEqual([some.status, some.reason], ['True', 'Ensured']);
+  assert.match(some.message, /; 2 nodes are not targets: node-a \(no spec.providerID\), node-b \(instance i-123/);
+  const none = readyAfterEnsure(accepted(false), validation, { targets: 0, nodes: 2, notTargets });
+  assert.deepEqual([none.status, none.reason], ['False', 'NoEligibleNodes']);
+  assert.match(none.message, /no available nodes for LoadBalancer: 2 nodes are not targets: node-a/);
+
+  const condition = (c: ReadyCondition): V1Condition => ({
+    type: CONDITION_TYPE,
+    lastTransitionTime: new Date(0),
+    ...c,
+  });
+  const base = { creating: false, validation, targetCount: 2, notTargets, ready: some };
+  const table: [string, Parameters<typeof ensuredEvents>[0], string[]][] = [
+    [
+      'new in the condition',
+      { ...base, previous: condition(ready), status: accepted(false) },
+      ['Warning NodesNotTargets'],
+    ],
+    ['already shown', { ...base, previous: condition(some), status: accepted(false) }, []],
+    [
+      'the cloud changed',
+      { ...base, previous: condition(some), status: accepted(true) },
+      ['Normal UpdatedLoadBalancer', 'Warning NodesNotTargets'],
+    ],
+    [
+      'no target left: the no-nodes warning says it',
+      { ...base, targetCount: 0, ready: none, previous: condition(ready), status: accepted(false) },
+      ['Warning UnAvailableLoadBalancer'],
+    ],
+  ];
+  for (const [name, input, expected] of table)
+    assert.deepEqual(
+      ensuredEvents(input).map((e) => `${e.type} ${e.reason}`),
+      expected,
+      name,
+    );
+  const [updated, warning] = ensuredEvents(table[2]![1]);
+  assert.match(updated?.message ?? '', / on 2 nodes; 2 nodes are not targets: node-a/);
+  assert.equal(
+    warning?.message,
+    '2 nodes are not targets: node-a (no spec.providerID), node-b (instance i-123 does not exist); the load balancer serves the other 2.',
+  );
+});
+
 test('ensuredEvents: Ensured vs Updated when the cloud changed; warnings when new', () => {
   const refusedV = { ...validation, refused: [sctp] };
   const portsRefused = readyAfterEnsure(accepted(false), refusedV, { targets: 1, nodes: 1 });

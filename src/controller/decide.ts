@@ -2,13 +2,20 @@
 // which provider is wanted, why the cloud must be asked (or why not), and what to tell the user.
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Condition, V1Service } from '@kubernetes/client-node';
-import type { DesiredLoadBalancer, Listener, LoadBalancerStatus } from '../provider/contract.ts';
+import type { DesiredLoadBalancer, Listener, LoadBalancerStatus, SkippedTarget } from '../provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../provider/errors/index.ts';
 import type { Resolution } from './classes.ts';
 import { FINALIZER, PROVIDER_ANNOTATION, Reason } from './constants.ts';
 import { listenersOf } from './desired.ts';
 import type { EnsureRequest, LastEnsure } from './memo.ts';
-import { ensuredMessage, errorText, noNodesMessage, readyMessage, refusedWarning } from './messages.ts';
+import {
+  ensuredMessage,
+  errorText,
+  noNodesMessage,
+  notTargetsSentence,
+  readyMessage,
+  refusedWarning,
+} from './messages.ts';
 import { PERMANENT, type Outcome } from './outcome.ts';
 import { currentCondition, ReadyReason, type ReadyCondition } from './status.ts';
 import type { Validation } from './validate.ts';
@@ -160,21 +167,36 @@ export function ensuringEvent(service: V1Service, listeners: readonly Listener[]
   return { type: 'Normal', reason: Reason.Ensuring, message, once: true };
 }
 
+/**
+ * What the load balancer carries: `targets` nodes; `nodes` in the cluster; `notTargets` the
+ * eligible nodes the provider cannot use, with why (absent = none).
+ */
+export interface TargetCounts {
+  readonly targets: number;
+  readonly nodes: number;
+  readonly notTargets?: readonly SkippedTarget[];
+}
+
 /** The condition after the cloud accepted the request. */
 export function readyAfterEnsure(
   status: LoadBalancerStatus,
   validation: Validation,
-  counts: { readonly targets: number; readonly nodes: number },
+  counts: TargetCounts,
 ): ReadyCondition {
+  const notTargets = counts.notTargets ?? [];
   if (counts.targets === 0)
-    return { status: 'False', reason: ReadyReason.NoEligibleNodes, message: noNodesMessage(counts.nodes) };
+    return { status: 'False', reason: ReadyReason.NoEligibleNodes, message: noNodesMessage(counts.nodes, notTargets) };
   if (validation.refused.length > 0)
     return {
       status: 'True',
       reason: ReadyReason.PortsRefused,
-      message: readyMessage(status, validation.listeners, validation.refused),
+      message: readyMessage(status, validation.listeners, validation.refused, notTargets),
     };
-  return { status: 'True', reason: ReadyReason.Ensured, message: readyMessage(status, validation.listeners, []) };
+  return {
+    status: 'True',
+    reason: ReadyReason.Ensured,
+    message: readyMessage(status, validation.listeners, [], notTargets),
+  };
 }
 
 /**
@@ -187,16 +209,18 @@ export function ensuredEvents(input: {
   readonly status: LoadBalancerStatus;
   readonly validation: Validation;
   readonly targetCount: number;
+  readonly notTargets?: readonly SkippedTarget[];
   readonly ready: ReadyCondition;
 }): ServiceEvent[] {
   const { previous, status, validation, ready } = input;
+  const notTargets = input.notTargets ?? [];
   const events: ServiceEvent[] = [];
   if (status.changed) {
     const verb = input.creating ? 'Ensured' : 'Updated';
     events.push({
       type: 'Normal',
       reason: input.creating ? Reason.Ensured : Reason.Updated,
-      message: ensuredMessage(verb, status, validation.listeners, validation.refused, input.targetCount),
+      message: ensuredMessage(verb, status, validation.listeners, validation.refused, input.targetCount, notTargets),
       once: false,
     });
   }
@@ -206,8 +230,19 @@ export function ensuredEvents(input: {
   }
   if (input.targetCount === 0 && (status.changed || previous?.reason !== ready.reason)) {
     events.push({ type: 'Warning', reason: Reason.Unavailable, message: ready.message, once: true });
+  } else if (
+    input.targetCount > 0 &&
+    notTargets.length > 0 &&
+    (status.changed || previous?.message !== ready.message)
+  ) {
+    const message = `${capitalized(notTargetsSentence(notTargets))}; the load balancer serves the other ${input.targetCount}.`;
+    events.push({ type: 'Warning', reason: Reason.NodesNotTargets, message, once: true });
   }
   return events;
+}
+
+function capitalized(text: string): string {
+  return `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
 }
 
 export interface FailureVerdict {

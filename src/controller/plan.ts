@@ -1,5 +1,5 @@
 import type { V1Service } from '@kubernetes/client-node';
-import type { DesiredLoadBalancer, Interpretation, Target } from '../provider/contract.ts';
+import type { DesiredLoadBalancer, Interpretation, SkippedTarget, Target } from '../provider/contract.ts';
 import {
   ensureReason,
   hasFinalizer,
@@ -9,6 +9,7 @@ import {
   type ServiceEvent,
 } from './decide.ts';
 import { buildDesired, userAnnotations } from './desired.ts';
+import { splitTargets } from './eligibility.ts';
 import type { EnsureRequest, LastEnsure, SettledEnsure } from './memo.ts';
 import { errorText, problemsMessage } from './messages.ts';
 import type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
@@ -34,7 +35,9 @@ export type Plan =
       readonly why: EnsureReason;
       readonly request: EnsureRequest;
       readonly handle: ProviderHandle;
+      /** Carries only the targets the provider can use; `notTargets` are the others. */
       readonly lb: DesiredLoadBalancer;
+      readonly notTargets: readonly SkippedTarget[];
       readonly claim: boolean;
     };
 
@@ -83,8 +86,9 @@ export function planEnsure(input: PlanInput): Plan {
     const ready: ReadyCondition = { status: 'False', reason: ReadyReason.InvalidSpec, message };
     return { kind: 'refuse', why, request, ready, warning: invalidSpecWarning(service, message) };
   }
-  const lb = { ...desired, listeners: validation.listeners };
-  return { kind: 'ensure', why, request, handle, lb, claim: needsClaim(service, handle.name) };
+  const { usable, skipped } = splitTargets(handle.provider, desired.targets);
+  const lb = { ...desired, listeners: validation.listeners, targets: usable };
+  return { kind: 'ensure', why, request, handle, lb, notTargets: skipped, claim: needsClaim(service, handle.name) };
 }
 
 /** The provider's reading of the annotations; one that throws is a problem, not a crash. */

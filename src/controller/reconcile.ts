@@ -1,6 +1,6 @@
 import type { V1LoadBalancerStatus, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { LoadBalancerStatus } from '../provider/contract.ts';
+import type { LoadBalancerStatus, SkippedTarget } from '../provider/contract.ts';
 import { resolveProvider, type ClassIndex } from './classes.ts';
 import { cleanUp, type CleanupResult } from './cleanup.ts';
 import { Reason } from './constants.ts';
@@ -16,6 +16,7 @@ import {
   type ServiceEvent,
 } from './decide.ts';
 import { listenersOf, serviceKey } from './desired.ts';
+import { allSkipped, carriedCount } from './eligibility.ts';
 import { MemoStore, SharedTargets, type EnsureRequest, type Memo } from './memo.ts';
 import { errorText } from './messages.ts';
 import { DONE, PERMANENT, type Outcome } from './outcome.ts';
@@ -46,6 +47,8 @@ export interface ReconcilerDeps {
   readonly events: EventSink;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** Told, after each accepted ensure, which eligible nodes the provider could not use (for a metric). */
+  readonly notTargets?: (providerName: string, skipped: readonly SkippedTarget[]) => void;
 }
 
 /**
@@ -187,15 +190,24 @@ export class Reconciler {
       return await this.#ensureFailed(service, memo, request, err, creating);
     }
 
-    const targetCount = request.desired.targets.length;
+    const skippedByEnsure = status.skippedTargets ?? [];
+    const targetCount = carriedCount(plan.lb.targets, skippedByEnsure);
+    const notTargets = allSkipped(plan.notTargets, skippedByEnsure);
+    this.#deps.notTargets?.(handle.name, notTargets);
     const loadBalancer = loadBalancerStatus(status.ingress, listenersOf(service), validation.refused);
-    const ready = readyAfterEnsure(status, validation, { targets: targetCount, nodes: nodeCount });
+    const ready = readyAfterEnsure(status, validation, { targets: targetCount, nodes: nodeCount, notTargets });
     const previous = currentCondition(service);
-    for (const event of ensuredEvents({ previous, creating, status, validation, targetCount, ready }))
+    for (const event of ensuredEvents({ previous, creating, status, validation, targetCount, notTargets, ready }))
       this.#say(service, memo, event);
     if (status.changed) {
       this.#deps.log.info(
-        { service: serviceKey(service), provider: handle.name, lb: plan.lb.name, summary: status.summary },
+        {
+          service: serviceKey(service),
+          provider: handle.name,
+          lb: plan.lb.name,
+          summary: status.summary,
+          ...(notTargets.length > 0 ? { notTargets } : {}),
+        },
         `${creating ? 'ensured' : 'updated'} load balancer`,
       );
     }

@@ -14,6 +14,21 @@ export interface Metrics {
   cloudCalls: Counter<'provider' | 'operation'>;
   /** cloudlb_informer_restarts_total{informer} */
   informerRestarts: Counter<'informer'>;
+  /** cloudlb_ineligible_nodes{provider,reason}: eligible nodes a provider cannot use as targets, at its last ensure. */
+  ineligibleNodes: Gauge<'provider' | 'reason'>;
+}
+
+/**
+ * Sets the gauge for one provider: every reason in `reasons` gets its count, 0 when none, so a
+ * node that became usable again leaves no stale series behind.
+ */
+export function setIneligibleNodes(
+  gauge: Gauge<'provider' | 'reason'>,
+  provider: string,
+  reasons: readonly string[],
+  found: readonly { readonly kind: string }[],
+): void {
+  for (const reason of reasons) gauge.set({ provider, reason }, found.filter((f) => f.kind === reason).length);
 }
 
 /**
@@ -60,6 +75,12 @@ export function createMetrics(registry?: Registry): Metrics {
       name: 'cloudlb_informer_restarts_total',
       help: 'Times an informer was restarted after a watch or list failure or a silent watch.',
       labelNames: ['informer'],
+      registers,
+    }),
+    ineligibleNodes: new Gauge({
+      name: 'cloudlb_ineligible_nodes',
+      help: 'Eligible nodes a provider cannot use as load balancer targets, by provider and reason, at its last ensure.',
+      labelNames: ['provider', 'reason'],
       registers,
     }),
   };

@@ -9,7 +9,8 @@ import { ProviderManager } from '../controller/providers.ts';
 import { Reconciler, type EventSink } from '../controller/reconcile.ts';
 import type { ServiceWriter } from '../controller/service-writer.ts';
 import { OrphanSweeper } from '../controller/sweep.ts';
-import type { Metrics } from '../kube/metrics.ts';
+import { setIneligibleNodes, type Metrics } from '../kube/metrics.ts';
+import { TARGET_PROBLEM_KINDS } from '../provider/contract.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { ProviderRegistry } from '../provider/registry.ts';
 import { informersSynced, relevant, type EventTarget, type Informers } from './informers.ts';
@@ -92,6 +93,8 @@ export class LeadingTerm implements EventTarget {
       writer: deps.writer,
       events: deps.events,
       log: log.child({ part: 'reconcile' }),
+      notTargets: (provider, skipped) =>
+        setIneligibleNodes(metrics.ineligibleNodes, provider, TARGET_PROBLEM_KINDS, skipped),
     });
     this.#sweeper =
       settings.sweep?.enabled === false

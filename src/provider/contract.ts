@@ -72,6 +72,31 @@ export interface Target {
 }
 
 /**
+ * Why a node cannot be a target of this provider, as a closed set (the metric's `reason` label):
+ * no or a malformed spec.providerID, an instance of another cloud/region/project, an instance the
+ * cloud does not have, or (local) no address to forward to.
+ */
+export type TargetProblemKind = 'noProviderID' | 'malformedProviderID' | 'elsewhere' | 'instanceNotFound' | 'noAddress';
+export const TARGET_PROBLEM_KINDS: readonly TargetProblemKind[] = [
+  'noProviderID',
+  'malformedProviderID',
+  'elsewhere',
+  'instanceNotFound',
+  'noAddress',
+];
+
+export interface TargetProblem {
+  readonly kind: TargetProblemKind;
+  /** A few words for the Service's message, e.g. "no spec.providerID", "instance i-0123 does not exist". */
+  readonly reason: string;
+}
+
+/** A node the load balancer does not carry, and why. */
+export interface SkippedTarget extends TargetProblem {
+  readonly nodeName: string;
+}
+
+/**
  * How the cloud decides a node is healthy. `TrafficPort`: a TCP connect to each listener's node
  * port. `HTTP`: kube-proxy's health endpoint for externalTrafficPolicy: Local.
  */
@@ -110,6 +135,11 @@ export interface LoadBalancerStatus {
   readonly summary: string;
   /** True when ensure changed anything in the cloud. Drives Ensured vs Updated events and the "zero writes" tests. */
   readonly changed: boolean;
+  /**
+   * Targets `ensure` received but left out after reading the cloud (an instance that does not
+   * exist). Those `targetProblem` names never reach `ensure`. Absent = none.
+   */
+  readonly skippedTargets?: readonly SkippedTarget[];
 }
 
 /** A problem with user input, found without any cloud call. Becomes a Warning event and a condition. */
@@ -144,6 +174,13 @@ export interface LoadBalancerProvider<O = unknown> {
    * options that `ensure` later receives in `lb.options`.
    */
   interpret(annotations: Readonly<Record<string, string>>): Interpretation<O>;
+
+  /**
+   * Pure; no cloud call. Why this node cannot be one of this provider's targets (no or a foreign
+   * spec.providerID, no address), or undefined when it can. The controller leaves such nodes out
+   * of `lb.targets` and names them on the Service. Absent = every node can be a target.
+   */
+  targetProblem?(target: Target): TargetProblem | undefined;
 
   /**
    * Makes the cloud match `lb`: creates what is missing, changes what differs, removes what is no

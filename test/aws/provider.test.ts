@@ -269,7 +269,7 @@ test("listOwned finds this cluster's load balancers by tag and nothing else", as
   await c.provider.close();
 });
 
-test('nodes without an AWS providerID are skipped and named in the summary', async () => {
+test('nodes without an AWS providerID are skipped and named in the summary and skippedTargets', async () => {
   const c = countedProvider(moto.endpoint);
   const svc = service({
     targets: [
@@ -280,8 +280,15 @@ test('nodes without an AWS providerID are skipped and named in the summary', asy
   const status = await c.provider.ensure(svc, signal());
   assert.match(
     status.summary,
-    /Node kind-node is not a target because its providerID kind:\/\/docker\/kind\/kind-node is not an AWS instance/,
+    /Node kind-node is not a target: spec.providerID kind:\/\/docker\/kind\/kind-node is not an AWS/,
   );
+  assert.deepEqual(status.skippedTargets, [
+    {
+      nodeName: 'kind-node',
+      kind: 'elsewhere',
+      reason: 'spec.providerID kind://docker/kind/kind-node is not an AWS instance',
+    },
+  ]);
   assert.ok([...(await describe(svc.name)).targets.values()].every((t) => t.length === 1));
   await c.provider.close();
 });
