@@ -9,6 +9,7 @@ import type { Change, Known } from './diff.ts';
 import { errorCode } from './errors.ts';
 import type { Plan } from './plan.ts';
 import { CROSS_ZONE_ATTRIBUTE } from './read.ts';
+import { registerTargets } from './register.ts';
 
 export interface ApplyInput {
   readonly plan: Plan;
@@ -58,6 +59,13 @@ function chainsInOrder(changes: readonly Change[]): Change[][][] {
   return steps;
 }
 
+export interface Applied {
+  readonly loadBalancer: LoadBalancer;
+  readonly wrote: number;
+  /** Instances AWS would not take as targets (register.ts), with why, by instance ID. */
+  readonly refusedInstances: ReadonlyMap<string, string>;
+}
+
 /**
  * Applies the changes in list order; the chains of one step run side by side, each in order.
  * Returns the NLB (kept or created) and how many writes were made.
@@ -67,7 +75,7 @@ export async function applyChanges(
   input: ApplyInput,
   changes: readonly Change[],
   signal: AbortSignal,
-): Promise<{ loadBalancer: LoadBalancer; wrote: number }> {
+): Promise<Applied> {
   const { plan, vpcID } = input;
   const { elbv2, ec2 } = ctx;
   let loadBalancer = input.known.loadBalancer;
@@ -76,6 +84,7 @@ export async function applyChanges(
   const nlbArn = (): string => loadBalancer?.LoadBalancerArn ?? '';
   const sgID = (): string => securityGroupID ?? '';
   const groupArn = (name: string): string => groupArns.get(name) ?? '';
+  const refusedInstances = new Map<string, string>();
   const planned = (name: string) => {
     const group = plan.targetGroups.find((g) => g.name === name);
     if (group === undefined) throw new Error(`target group ${name} is not planned`);
@@ -149,9 +158,11 @@ export async function applyChanges(
       case 'setTargetGroupAttributes':
         await elbv2.modifyTargetGroupAttributes(groupArn(change.group), change.attributes, signal);
         return 1;
-      case 'registerTargets':
-        await elbv2.registerTargets(groupArn(change.group), change.targets, signal);
-        return 1;
+      case 'registerTargets': {
+        const registered = await registerTargets(ctx, groupArn(change.group), change.targets, signal);
+        for (const [id, why] of registered.refused) refusedInstances.set(id, why);
+        return registered.wrote;
+      }
       case 'deregisterTargets':
         await elbv2.deregisterTargets(groupArn(change.group), change.targets, signal);
         return 1;
@@ -186,7 +197,7 @@ export async function applyChanges(
     wrote += counts.reduce((a, b) => a + b, 0);
   }
   if (loadBalancer === undefined) throw new Error(`NLB ${plan.nlbName} was neither found nor created`);
-  return { loadBalancer, wrote };
+  return { loadBalancer, wrote, refusedInstances };
 }
 
 async function createSecurityGroup(

@@ -1,7 +1,13 @@
 // ensure(): one read of what exists (read.ts), one pure diff against the plan (diff.ts), then the
 // changes applied in order — nothing is written when everything is right.
 import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { DesiredLoadBalancer, IngressPoint, LoadBalancerStatus } from '../../src/provider/contract.ts';
+import type {
+  DesiredLoadBalancer,
+  IngressPoint,
+  LoadBalancerStatus,
+  SkippedTarget,
+  Target,
+} from '../../src/provider/contract.ts';
 import { ProviderError } from '../../src/provider/errors/index.ts';
 import type { AwsOptions } from './annotations.ts';
 import { applyChanges } from './apply.ts';
@@ -9,6 +15,7 @@ import type { AwsContext } from './context.ts';
 import { diffLoadBalancer } from './diff.ts';
 import { planLoadBalancer, type Plan } from './plan.ts';
 import { readForEnsure } from './read.ts';
+import { instanceIDFromProviderID } from './targets.ts';
 
 export async function ensureLoadBalancer(
   ctx: AwsContext,
@@ -27,7 +34,17 @@ export async function ensureLoadBalancer(
       code: 'LoadBalancerFailed',
     });
   }
-  return statusOf(nlb, plan, applied.wrote > 0);
+  const skipped = [...plan.skippedTargets, ...refusedNodes(lb.targets, applied.refusedInstances)];
+  return statusOf(nlb, { ...plan, skippedTargets: skipped }, applied.wrote > 0, applied.refusedInstances.size);
+}
+
+/** The nodes whose instances AWS would not take as targets, with why. */
+export function refusedNodes(targets: readonly Target[], refused: ReadonlyMap<string, string>): SkippedTarget[] {
+  return targets.flatMap((t) => {
+    const id = instanceIDFromProviderID(t.providerID);
+    const why = id === undefined ? undefined : refused.get(id);
+    return why === undefined ? [] : [{ nodeName: t.nodeName, kind: 'instanceNotFound' as const, reason: why }];
+  });
 }
 
 /** The NLB's IPs when AWS reports them (Elastic IPs, internal private addresses). */
@@ -39,12 +56,13 @@ export function addressesOf(nlb: LoadBalancer): string[] {
   );
 }
 
-export function statusOf(nlb: LoadBalancer, plan: Plan, changed: boolean): LoadBalancerStatus {
+/** `refusedCount`: planned instances AWS did not take, not counted among the targets. */
+export function statusOf(nlb: LoadBalancer, plan: Plan, changed: boolean, refusedCount = 0): LoadBalancerStatus {
   const ingress: IngressPoint[] = [];
   if (nlb.DNSName !== undefined) ingress.push({ hostname: nlb.DNSName });
   for (const ip of addressesOf(nlb)) ingress.push({ ip, ipMode: 'Proxy' });
   const listeners = plan.listeners.map((l) => `${l.port}/${l.protocol}`).join(', ');
-  const targets = plan.targetGroups[0]?.targets.length ?? 0;
+  const targets = (plan.targetGroups[0]?.targets.length ?? 0) - refusedCount;
   const state = nlb.State?.Code === 'provisioning' ? ' (still provisioning)' : '';
   const skipped = plan.skippedTargets.map((s) => ` Node ${s.nodeName} is not a target: ${s.reason}.`).join('');
   return {

@@ -1,7 +1,7 @@
 // Classifies AWS SDK errors by their code (the error's name) and HTTP status — never by message.
 // classifyAwsError is AWS's part of the cloud-call seam (src/provider/cloud-call.ts).
 import type { Failure } from '../../src/provider/cloud-call.ts';
-import { ProviderError } from '../../src/provider/errors/index.ts';
+import { PermanentError, ProviderError } from '../../src/provider/errors/index.ts';
 
 interface SdkErrorShape {
   name?: unknown;
@@ -111,6 +111,15 @@ const INVALID_INPUT_CODES = new Set([
 export function isInvalidInput(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && INVALID_INPUT_CODES.has(code);
+}
+
+/**
+ * RegisterTargets named an instance that does not exist or is not running; AWS then refuses the
+ * whole call. The cloud-call seam turns it into a PermanentError whose cause is the SDK error.
+ */
+export function isInvalidTarget(error: unknown): boolean {
+  const code = errorCode(error instanceof PermanentError ? error.cause : error);
+  return code === 'InvalidTarget' || code === 'InvalidTargetException';
 }
 
 /** AWS still holds a dependency (an NLB not yet fully deleted, ENIs in a security group). */

@@ -18,6 +18,17 @@ export interface FaultProxyOptions {
   readonly latencyMs?: number;
   /** The proxy closes itself after this long, so a failed test never leaves it running. */
   readonly lifetimeMs?: number;
+  /**
+   * An error AWS would answer and the emulator does not (moto registers unknown instances): a
+   * request it returns an answer for gets that error instead of reaching the emulator.
+   */
+  readonly refuse?: (service: 'elbv2' | 'ec2', action: string, params: URLSearchParams) => Refusal | undefined;
+}
+
+export interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
 }
 
 export interface FaultProxy {
@@ -111,6 +122,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (action !== null) actions.set(`${service}:${action}`, (actions.get(`${service}:${action}`) ?? 0) + 1);
       const keyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
       if (keyId !== undefined) accessKeys.set(keyId, (accessKeys.get(keyId) ?? 0) + 1);
+      const refusal = action === null ? undefined : options.refuse?.(service, action, new URLSearchParams(text));
+      if (refusal !== undefined) {
+        res
+          .writeHead(refusal.status, { 'content-type': 'text/xml' })
+          .end(errorBody(service, refusal.code, refusal.message));
+        return;
+      }
       const fault = nextFault();
       const reply = (status: number, headers: http.IncomingHttpHeaders, payload: Buffer): void => {
         if (fault === 'drop-after') {

@@ -5,6 +5,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteSecurityGroupCommand,
+  DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   RevokeSecurityGroupIngressCommand,
@@ -68,6 +69,9 @@ export function permissionsFromRules(rules: readonly SecurityGroupRule[]): IpPer
     Ipv6Ranges: g.cidrs.filter((c) => c.includes(':')).map((CidrIpv6) => ({ CidrIpv6 })),
   }));
 }
+
+/** Instance IDs per DescribeInstances: AWS takes up to 1000 values in one filter. */
+export const INSTANCE_BATCH = 1000;
 
 export class Ec2Api {
   readonly #send: Send<EC2Client>;
@@ -134,6 +138,33 @@ export class Ec2Api {
       if (uid !== undefined) byUID.set(uid, [...(byUID.get(uid) ?? []), g]);
     }
     return byUID;
+  }
+
+  /**
+   * State name (running, stopped, terminated…) of each of these instances that exists; an ID
+   * AWS does not know is absent. Filtered by instance-id, not InstanceIds, because one unknown ID
+   * in InstanceIds fails the whole call. At most INSTANCE_BATCH IDs per call.
+   */
+  async instanceStates(ids: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+    const states = new Map<string, string>();
+    for (let start = 0; start < ids.length; start += INSTANCE_BATCH) {
+      const chunk = ids.slice(start, start + INSTANCE_BATCH);
+      const reservations = await allPages(async (token) => {
+        const out = await this.#send('DescribeInstances', signal, (c, o) =>
+          c.send(
+            new DescribeInstancesCommand({
+              Filters: [{ Name: 'instance-id', Values: [...chunk] }],
+              ...(token !== undefined && { NextToken: token }),
+            }),
+            o,
+          ),
+        );
+        return { items: out.Reservations ?? [], next: out.NextToken };
+      });
+      for (const instance of reservations.flatMap((r) => r.Instances ?? []))
+        if (instance.InstanceId !== undefined) states.set(instance.InstanceId, instance.State?.Name ?? 'unknown');
+    }
+    return states;
   }
 
   securityGroups(filters: Filter[], signal: AbortSignal): Promise<SecurityGroup[]> {
