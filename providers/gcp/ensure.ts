@@ -26,7 +26,7 @@ import { ignoreNotFound } from './errors.ts';
 import { zoneOfGroup } from './instance-groups.ts';
 import { RULE_KINDS } from './names.ts';
 import { ownedBy, ownerOf } from './ownership.ts';
-import { buildPlan, type Plan, type PlannedFirewall } from './plan.ts';
+import { buildPlan, parseProviderID, type Plan, type PlannedFirewall } from './plan.ts';
 
 export async function ensureLoadBalancer(
   ctx: GcpContext,
@@ -44,7 +44,7 @@ export async function ensureLoadBalancer(
     // instance groups' business, not this load balancer's.
     const wrote = await ctx.groups.ensure(zones, signal);
     ctx.memos.set(lb.name, { shape, membership, ip: memo.ip });
-    return status(plan, memo.ip, wrote);
+    return status(withMissingInstances(plan, lb, ctx.groups.missing(zones)), memo.ip, wrote);
   }
   let result: { ip: string; wrote: boolean };
   try {
@@ -57,7 +57,7 @@ export async function ensureLoadBalancer(
   }
   const { ip, wrote } = result;
   ctx.memos.set(lb.name, { shape, membership, ip });
-  return status(plan, ip, wrote);
+  return status(withMissingInstances(plan, lb, ctx.groups.missing(zones)), ip, wrote);
 }
 
 async function ensureAll(
@@ -224,6 +224,25 @@ async function ensureFirewall(
     return true;
   }
   return false;
+}
+
+/** The plan as served: instances the zone does not have are out of their zone and among the skipped targets. */
+function withMissingInstances(
+  plan: Plan,
+  lb: DesiredLoadBalancer,
+  missing: ReadonlyMap<string, readonly string[]>,
+): Plan {
+  if (missing.size === 0) return plan;
+  const skipped = lb.targets.flatMap((t) => {
+    const id = parseProviderID(t.providerID);
+    if (id === undefined || !(missing.get(id.zone) ?? []).includes(id.name)) return [];
+    const reason = `instance ${id.name} does not exist in ${id.zone}`;
+    return [{ nodeName: t.nodeName, kind: 'instanceNotFound' as const, reason }];
+  });
+  const zones = new Map(
+    [...plan.zones].map(([zone, names]) => [zone, names.filter((n) => !(missing.get(zone) ?? []).includes(n))]),
+  );
+  return { ...plan, zones, skippedTargets: [...plan.skippedTargets, ...skipped] };
 }
 
 function status(plan: Plan, ip: string, changed: boolean): LoadBalancerStatus {

@@ -3,13 +3,23 @@
 // remembered for a while, so the next Service with the same targets makes no instance-group call.
 import { ProviderError } from '../../src/provider/errors/index.ts';
 import type { ComputeApi } from './api/compute.ts';
-import { changeMembers, deleteGroup, findGroup, insertGroup, listMembers } from './api/instance-groups.ts';
+import {
+  changeMembers,
+  deleteGroup,
+  findGroup,
+  insertGroup,
+  instanceNames,
+  listMembers,
+} from './api/instance-groups.ts';
 import { errorKind } from './errors.ts';
 import { instanceGroupName } from './names.ts';
 import { describeCluster, ownedByCluster } from './ownership.ts';
 
 interface Verified {
+  /** The instances asked for; the group holds those of them that exist. */
   readonly members: ReadonlySet<string>;
+  /** Asked for but absent from the zone: addInstances would refuse them. */
+  readonly missing: readonly string[];
   readonly at: number;
 }
 
@@ -62,6 +72,19 @@ export class InstanceGroups {
       [...zones].map(([zone, instances]) => this.#serial(zone, () => this.#ensureZone(zone, instances, signal))),
     );
     return results.some(Boolean);
+  }
+
+  /**
+   * The instances of `zones` that the last ensure found missing (addInstances refuses the whole
+   * call for one of them, so they were left out and the rest added), as zone → names.
+   */
+  missing(zones: ReadonlyMap<string, readonly string[]>): Map<string, readonly string[]> {
+    const found = new Map<string, readonly string[]>();
+    for (const zone of zones.keys()) {
+      const missing = this.#verified.get(zone)?.missing ?? [];
+      if (missing.length > 0) found.set(zone, missing);
+    }
+    return found;
   }
 
   /** Deletes the zone's group when no backend service uses it; keeps it (and succeeds) when one does. */
@@ -129,12 +152,36 @@ export class InstanceGroups {
       await changeMembers(api, zone, this.name, 'remove', links(remove), signal);
       wrote = true;
     }
+    let missing: string[] = [];
     if (add.length > 0) {
-      await changeMembers(api, zone, this.name, 'add', links(add), signal);
-      wrote = true;
+      const added = await this.#add(zone, add, signal);
+      missing = added.missing;
+      if (added.wrote) wrote = true;
     }
-    this.#verified.set(zone, { members: want, at: now() });
+    this.#verified.set(zone, { members: want, missing, at: now() });
     return wrote;
+  }
+
+  /** addInstances; when it finds an instance missing, the ones that exist are added without it. */
+  async #add(
+    zone: string,
+    add: readonly string[],
+    signal: AbortSignal,
+  ): Promise<{ wrote: boolean; missing: string[] }> {
+    const links = (names: readonly string[]): string[] => names.map((i) => this.instanceLink(zone, i));
+    try {
+      await changeMembers(this.#api, zone, this.name, 'add', links(add), signal);
+      return { wrote: true, missing: [] };
+    } catch (error) {
+      if (errorKind(error) !== 'notFound') throw error;
+      const existing = await instanceNames(this.#api, zone, signal);
+      const missing = add.filter((i) => !existing.has(i));
+      // Every instance exists: what was not found is something else (the group), so the error stands.
+      if (missing.length === 0) throw error;
+      const rest = add.filter((i) => existing.has(i));
+      if (rest.length > 0) await changeMembers(this.#api, zone, this.name, 'add', links(rest), signal);
+      return { wrote: rest.length > 0, missing };
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
+import { CONDITION_TYPE } from '../../src/controller/constants.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
 import { ProviderRegistry } from '../../src/provider/registry.ts';
 import { gcpProvider } from '../../providers/gcp/index.ts';
@@ -204,6 +205,39 @@ test("a node joins: it lands in its zone's instance group", async () => {
   await eventually(() => assert.deepEqual(members(ZONES[0]!), [nodeNames[0], nodeNames[2]].sort()), {
     timeoutMs: 60_000,
   });
+});
+
+test('a node whose instance does not exist: the instance group keeps the others, the Service names it', async () => {
+  const ghost = `gcp-e2e-${id}-ghost`;
+  await createNode(cluster, ghost, {
+    providerID: `gce://${PROJECT}/${ZONES[1]}/ghost-vm`,
+    addresses: [{ type: 'InternalIP', address: '10.0.0.99' }],
+  });
+  try {
+    const named = `1 node is not a target: ${ghost} (instance ghost-vm does not exist in ${ZONES[1]})`;
+    await eventually(
+      async () => {
+        const svc = await cluster.core.readNamespacedService({ namespace: ns, name: 'web' });
+        const condition = svc.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
+        assert.equal(condition?.status, 'True', condition?.message);
+        assert.ok(condition?.message?.endsWith(`; ${named}.`), condition?.message);
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.deepEqual(members(ZONES[1]!), [nodeNames[1]]);
+    assert.deepEqual(members(ZONES[0]!), [nodeNames[0], nodeNames[2]].sort());
+    assert.ok((fake.calls()['instances.list'] ?? 0) >= 1, 'the zone was read to find the missing instance');
+  } finally {
+    await deleteNode(cluster, ghost);
+  }
+  await eventually(
+    async () => {
+      const svc = await cluster.core.readNamespacedService({ namespace: ns, name: 'web' });
+      const condition = svc.status?.conditions?.find((c) => c.type === CONDITION_TYPE);
+      assert.ok(!(condition?.message ?? '').includes('not a target'), condition?.message);
+    },
+    { timeoutMs: 60_000 },
+  );
 });
 
 test('restart with everything in sync makes zero mutating calls', async () => {

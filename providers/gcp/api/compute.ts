@@ -7,6 +7,7 @@ import {
   ForwardingRulesClient,
   GlobalOperationsClient,
   InstanceGroupsClient,
+  InstancesClient,
   RegionBackendServicesClient,
   RegionHealthChecksClient,
   RegionOperationsClient,
@@ -58,6 +59,7 @@ export class ComputeApi {
   readonly backendServices: RegionBackendServicesClient;
   readonly firewalls: FirewallsClient;
   readonly instanceGroups: InstanceGroupsClient;
+  readonly instances: InstancesClient;
   readonly #regionOperations: RegionOperationsClient;
   readonly #zoneOperations: ZoneOperationsClient;
   readonly #globalOperations: GlobalOperationsClient;
@@ -75,6 +77,7 @@ export class ComputeApi {
     this.backendServices = new RegionBackendServicesClient(options);
     this.firewalls = new FirewallsClient(options);
     this.instanceGroups = new InstanceGroupsClient(options);
+    this.instances = new InstancesClient(options);
     this.#regionOperations = new RegionOperationsClient(options);
     this.#zoneOperations = new ZoneOperationsClient(options);
     this.#globalOperations = new GlobalOperationsClient(options);

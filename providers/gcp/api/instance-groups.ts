@@ -7,6 +7,8 @@ export type InstanceGroup = protos.google.cloud.compute.v1.IInstanceGroup;
 type InstanceWithNamedPorts = protos.google.cloud.compute.v1.IInstanceWithNamedPorts;
 type ListGroupsRequest = protos.google.cloud.compute.v1.IListInstanceGroupsRequest;
 type ListInstancesRequest = protos.google.cloud.compute.v1.IListInstancesInstanceGroupsRequest;
+type Instance = protos.google.cloud.compute.v1.IInstance;
+type ListZoneInstancesRequest = protos.google.cloud.compute.v1.IListInstancesRequest;
 
 /** By list + name filter: a missing group is an empty page rather than a (costly) 404. */
 export async function findGroup(
@@ -55,6 +57,17 @@ export async function listMembers(api: ComputeApi, zone: string, name: string, s
     signal,
   );
   return current.map((i) => (i.instance ?? '').slice((i.instance ?? '').lastIndexOf('/') + 1));
+}
+
+/** The names of the instances that exist in the zone (asked only when addInstances found one missing). */
+export async function instanceNames(api: ComputeApi, zone: string, signal: AbortSignal): Promise<Set<string>> {
+  const all = await api.list<Instance, ListZoneInstancesRequest>(
+    'instances.list',
+    { project: api.config.project, zone },
+    (r, o) => api.instances.list(r, o),
+    signal,
+  );
+  return new Set(all.map((i) => i.name ?? ''));
 }
 
 /** Adds or removes these instances (links) in one call. */
