@@ -1,8 +1,11 @@
+// The AWS provider's registration: light parts only; `load` imports the SDK when a
+// LoadBalancerProvider of type aws exists.
 import { defineProvider } from '../../src/provider/registry.ts';
-import { AWS_CAPABILITIES, AwsProvider } from './provider.ts';
+import { ANNOTATION_PREFIX } from './annotations.ts';
+import { AWS_CAPABILITIES } from './capabilities.ts';
 import { awsSpecSchema } from './spec.ts';
 
-export { AwsProvider, AWS_CAPABILITIES } from './provider.ts';
+export { AWS_CAPABILITIES } from './capabilities.ts';
 export { SUPPORTED_ANNOTATIONS } from './annotations.ts';
 
 export const awsProvider = defineProvider({
@@ -11,5 +14,9 @@ export const awsProvider = defineProvider({
   spec: awsSpecSchema,
   requiredSecretKeys: ['aws_access_key_id', 'aws_secret_access_key'],
   capabilities: AWS_CAPABILITIES,
-  create: (spec, context) => new AwsProvider(spec, context),
+  annotationPrefixes: [ANNOTATION_PREFIX],
+  load: async () => {
+    const { AwsProvider } = await import('./provider.ts');
+    return (spec, context) => new AwsProvider(spec, context);
+  },
 });

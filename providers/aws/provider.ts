@@ -17,6 +17,7 @@ import type { ApiOptions } from './api/shared.ts';
 import type { AwsContext } from './context.ts';
 import { deleteLoadBalancer } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { AWS_CAPABILITIES } from './capabilities.ts';
 import { awsTargetProblem } from './targets.ts';
 import { classifyAwsError } from './errors.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
@@ -26,14 +27,7 @@ import { TokenBucket } from '../../src/provider/token-bucket.ts';
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 6, minTimeoutMs: 200, maxTimeoutMs: 5_000 };
 
-export const AWS_CAPABILITIES: Capabilities = {
-  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
-  mixedProtocols: true,
-  addressKind: 'Hostname',
-  sourceRanges: true,
-  staticAddress: false,
-  needsNodePorts: true,
-};
+export { AWS_CAPABILITIES } from './capabilities.ts';
 
 /** For tests: replace the SDK clients or the retry timing. Production passes nothing. */
 export interface AwsProviderOverrides {

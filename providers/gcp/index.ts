@@ -1,27 +1,12 @@
 // The GCP provider's registration: type 'gcp', Secret key key.json (optional Secret: without
-// one, application default credentials / Workload Identity).
-import { JWT, PassThroughClient, type AuthClient } from 'google-auth-library';
+// one, application default credentials / Workload Identity). Light parts only; `load` imports
+// the SDK when a LoadBalancerProvider of type gcp exists.
 import { defineProvider } from '../../src/provider/registry.ts';
-import { ComputeApi } from './api/compute.ts';
-import { GCP_CAPABILITIES, GcpProvider } from './provider.ts';
-import { gcpSpecSchema, parseKey, parseSpec } from './spec.ts';
+import { LB_TYPE_ANNOTATIONS } from './annotations.ts';
+import { GCP_CAPABILITIES } from './capabilities.ts';
+import { gcpSpecSchema } from './spec.ts';
 
-export { GcpProvider, GCP_CAPABILITIES } from './provider.ts';
-
-const COMPUTE_SCOPE = 'https://www.googleapis.com/auth/compute';
-
-/** A JWT client that signs its own access tokens (self-signed JWT): no call to a token endpoint. */
-export function jwtFromKey(keyJson: string): AuthClient {
-  const key = parseKey(keyJson);
-  const client = new JWT({
-    email: key.clientEmail,
-    key: key.privateKey,
-    scopes: [COMPUTE_SCOPE],
-    ...(key.privateKeyId ? { keyId: key.privateKeyId } : {}),
-  });
-  client.useJWTAccessWithScope = true;
-  return client;
-}
+export { GCP_CAPABILITIES } from './capabilities.ts';
 
 export const gcpProvider = defineProvider({
   type: 'gcp',
@@ -29,18 +14,6 @@ export const gcpProvider = defineProvider({
   spec: gcpSpecSchema,
   requiredSecretKeys: ['key.json'],
   capabilities: GCP_CAPABILITIES,
-  create(spec, context) {
-    const config = parseSpec(spec);
-    const keyJson = context.credentials?.['key.json'];
-    // Plain-HTTP endpoints (the GCE fake, a local proxy) get no credentials at all: a token is
-    // never sent in clear text, and no application-default lookup is attempted.
-    const plainHttp = config.endpoint?.protocol === 'http';
-    const authClient = keyJson !== undefined ? jwtFromKey(keyJson) : plainHttp ? new PassThroughClient() : undefined;
-    const api = new ComputeApi(config, {
-      authClient,
-      countCall: context.countCall,
-      log: context.log.child({ provider: context.providerName }),
-    });
-    return new GcpProvider(api, context);
-  },
+  annotationPrefixes: LB_TYPE_ANNOTATIONS,
+  load: async () => (await import('./factory.ts')).createGcpProvider,
 });

@@ -11,6 +11,7 @@ import type {
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { interpretAnnotations } from './annotations.ts';
+import { GCP_CAPABILITIES } from './capabilities.ts';
 import type { ComputeApi } from './api/compute.ts';
 import { Lookups, type BatchOptions } from './api/lookups.ts';
 import type { GcpContext } from './context.ts';
@@ -20,14 +21,7 @@ import { gcpTargetProblem } from './plan.ts';
 import { InstanceGroups } from './instance-groups.ts';
 import { listOwnedLoadBalancers } from './list-owned.ts';
 
-export const GCP_CAPABILITIES: Capabilities = {
-  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP', 'SCTP'] } },
-  mixedProtocols: true,
-  addressKind: 'IP',
-  sourceRanges: true,
-  staticAddress: true,
-  needsNodePorts: true,
-};
+export { GCP_CAPABILITIES } from './capabilities.ts';
 
 export interface GcpProviderOptions {
   /** How long a verified instance-group membership is trusted. Default 60 s. */

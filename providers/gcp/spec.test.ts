@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { silentLogger } from '../../src/log.ts';
+import { createGcpProvider } from './factory.ts';
 import { gcpProvider } from './index.ts';
 import { parseKey, parseSpec } from './spec.ts';
 import { classifyApiError, classifyOperationError } from './errors.ts';
@@ -81,16 +82,16 @@ test('key.json: parsed, and errors never echo the key', () => {
 test('the factory is cheap and validates before any call', async () => {
   assert.equal(gcpProvider.type, 'gcp');
   assert.deepEqual(gcpProvider.requiredSecretKeys, ['key.json']);
-  assert.throws(() => gcpProvider.create({ project: 'x' }, context), PermanentError);
+  assert.throws(() => createGcpProvider({ project: 'x' }, context), PermanentError);
   assert.throws(
     () =>
-      gcpProvider.create(
+      createGcpProvider(
         { project: 'my-project', region: 'europe-west1' },
         { ...context, credentials: { 'key.json': 'nope' } },
       ),
     PermanentError,
   );
-  const provider = gcpProvider.create(
+  const provider = createGcpProvider(
     { project: 'my-project', region: 'europe-west1', endpoint: 'http://127.0.0.1:1' },
     context,
   );

@@ -1,13 +1,11 @@
-// Registration of the local provider: type 'local', no credentials.
+// Registration of the local provider: type 'local', no credentials; `load` imports the proxies.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defineProvider, type ProviderContext } from '../../src/provider/registry.ts';
-import { LOCAL_CAPABILITIES, LocalProvider } from './provider.ts';
+import { LOCAL_CAPABILITIES } from './capabilities.ts';
 import { localSpecSchema } from './spec.ts';
-import { FileAllocationStore } from './store.ts';
 
-export { LOCAL_CAPABILITIES, LocalProvider, type LocalProviderOptions } from './provider.ts';
-export { FileAllocationStore, NoAllocationStore, type AllocationStore } from './store.ts';
+export { LOCAL_CAPABILITIES } from './capabilities.ts';
 export { DEFAULT_ADDRESS_POOL, parseLocalSpec } from './spec.ts';
 
 /**
@@ -28,6 +26,13 @@ export const localProvider = defineProvider({
   spec: localSpecSchema,
   requiredSecretKeys: [],
   capabilities: LOCAL_CAPABILITIES,
-  create: (spec, context) =>
-    new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) }),
+  annotationPrefixes: [],
+  load: async () => {
+    const [{ LocalProvider }, { FileAllocationStore }] = await Promise.all([
+      import('./provider.ts'),
+      import('./store.ts'),
+    ]);
+    return (spec, context) =>
+      new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) });
+  },
 });

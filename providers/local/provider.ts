@@ -11,6 +11,7 @@ import type {
   TargetProblem,
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
+import { LOCAL_CAPABILITIES } from './capabilities.ts';
 import { parseLocalSpec } from './spec.ts';
 import type { LocalContext } from './context.ts';
 import { deleteLoadBalancer, stopServing } from './delete.ts';
@@ -18,15 +19,7 @@ import { ensureLoadBalancer } from './ensure.ts';
 import { localTargetProblem } from './plan.ts';
 import type { AllocationRecord, AllocationStore } from './store.ts';
 
-export const LOCAL_CAPABILITIES: Capabilities = {
-  // No SCTP on either scheme: Node.js has no SCTP sockets, so the proxy cannot carry it.
-  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
-  mixedProtocols: true,
-  addressKind: 'IP',
-  sourceRanges: true,
-  staticAddress: true,
-  needsNodePorts: true,
-};
+export { LOCAL_CAPABILITIES } from './capabilities.ts';
 
 export interface LocalProviderOptions {
   readonly store: AllocationStore;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import { silentLogger } from '../log.ts';
-import { FULL_CAPABILITIES, TestCloud, testProviderDefinition } from '../../test/support/test-provider.ts';
+import { FULL_CAPABILITIES, TestCloud, testProviderFactory } from '../../test/support/test-provider.ts';
 import type { Capabilities } from '../provider/contract.ts';
 import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
 import type { LastEnsure } from './memo.ts';
@@ -10,7 +10,7 @@ import { planEnsure, type Plan, type PlanInput } from './plan.ts';
 import type { ProviderLookup } from './provider-handle.ts';
 
 function ready(capabilities: Capabilities = FULL_CAPABILITIES, instanceId = 1): ProviderLookup {
-  const provider = testProviderDefinition(new TestCloud({ capabilities })).create(
+  const provider = testProviderFactory(new TestCloud({ capabilities }))(
     {},
     { providerName: 'p', clusterName: 'c', credentials: undefined, log: silentLogger(), countCall: () => undefined },
   );

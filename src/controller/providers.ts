@@ -11,7 +11,7 @@ import {
 } from '../api/loadbalancerprovider.ts';
 import type { Capabilities } from '../provider/contract.ts';
 import { PermanentError } from '../provider/errors/index.ts';
-import type { ProviderRegistry } from '../provider/registry.ts';
+import type { ProviderDefinition, ProviderFactory, ProviderRegistry } from '../provider/registry.ts';
 import { classOf, indexProviders, type ClassIndex } from './classes.ts';
 import { errorText } from './messages.ts';
 import type { EventSink, ProviderHandle, ProviderLookup } from './reconcile.ts';
@@ -77,6 +77,8 @@ export interface ProviderManagerOptions {
 export class ProviderManager {
   readonly #options: ProviderManagerOptions;
   readonly #entries = new Map<string, Entry>();
+  /** Loaded factories by provider type, kept while some LoadBalancerProvider of the type exists. */
+  readonly #factories = new Map<string, Promise<ProviderFactory>>();
   #nextInstance = 1;
   #serviceCounts = new Map<string, number>();
   #defaultsWarned = '';
@@ -126,6 +128,7 @@ export class ProviderManager {
     await this.#syncing;
     const entries = [...this.#entries.values()];
     this.#entries.clear();
+    this.#factories.clear();
     await Promise.allSettled(entries.map(async (e) => await e.handle?.provider.close()));
   }
 
@@ -145,6 +148,29 @@ export class ProviderManager {
       this.#options.onChange(name);
     }
     this.#warnDefaults(objects, index);
+    this.#releaseFactories(objects);
+  }
+
+  /**
+   * Drops the factory of every type no LoadBalancerProvider uses any more; its instances are
+   * closed already. Node keeps an ESM module's code in its module cache for the life of the
+   * process, so what this releases is the SDK clients and their state (connections, caches),
+   * not the SDK's code; a type that was never used was never imported at all.
+   */
+  #releaseFactories(objects: readonly ProviderObject[]): void {
+    const used = new Set(objects.map((object) => providerType(object, this.#options.registry.types())));
+    for (const type of [...this.#factories.keys()]) if (!used.has(type)) this.#factories.delete(type);
+  }
+
+  /** The type's factory, loading its implementation on first use; a failed load is tried again next time. */
+  async #factory(definition: ProviderDefinition): Promise<ProviderFactory> {
+    let loading = this.#factories.get(definition.type);
+    if (loading === undefined) {
+      loading = definition.load();
+      this.#factories.set(definition.type, loading);
+      loading.catch(() => this.#factories.delete(definition.type));
+    }
+    return await loading;
   }
 
   #warnDefaults(objects: readonly ProviderObject[], index: ClassIndex): void {
@@ -176,7 +202,7 @@ export class ProviderManager {
     if (entry?.fingerprint !== fingerprint) {
       const old = entry;
       entry = { fingerprint };
-      this.#build(object, type, secretName, secret, entry);
+      await this.#build(object, type, secretName, secret, entry);
       this.#entries.set(name, entry);
       if (old !== undefined) await this.#closeHandle(old);
       const problem = entry.problem;
@@ -191,13 +217,13 @@ export class ProviderManager {
     await this.#writeStatus(object, entry, type, index);
   }
 
-  #build(
+  async #build(
     object: ProviderObject,
     type: string | undefined,
     secretName: string | undefined,
     secret: V1Secret | undefined,
     entry: Entry,
-  ): void {
+  ): Promise<void> {
     const name = object.metadata.name;
     const definition = type === undefined ? undefined : this.#options.registry.get(type);
     if (definition === undefined) {
@@ -232,7 +258,8 @@ export class ProviderManager {
     }
     const log = this.#options.log.child({ provider: name, type: definition.type });
     try {
-      const provider = definition.create(specBlock(object, definition.type), {
+      const create = await this.#factory(definition);
+      const provider = create(specBlock(object, definition.type), {
         providerName: name,
         clusterName: this.#options.clusterName,
         credentials,

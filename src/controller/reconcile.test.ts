@@ -6,7 +6,7 @@ import type { V1Node, V1Service } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../log.ts';
 import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancerprovider.ts';
-import { TestCloud, testProviderDefinition, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
+import { TestCloud, testProviderFactory, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
 import { indexProviders } from './classes.ts';
 import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
 import { Reconciler, type ProviderLookup } from './reconcile.ts';
@@ -21,7 +21,7 @@ function harness(
   } = {},
 ) {
   const cloud = new TestCloud(options.capabilities ? { capabilities: options.capabilities } : {});
-  const provider = testProviderDefinition(cloud).create(
+  const provider = testProviderFactory(cloud)(
     {},
     { providerName: 'p', clusterName: 'c', credentials: undefined, log: silentLogger(), countCall: () => undefined },
   );

@@ -1,9 +1,12 @@
-import { ListWatch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { httpStatus } from './api-errors.ts';
 import { ClosableWatch } from './closable-watch.ts';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.ts';
+import { HttpStatusError } from './http-status-error.ts';
+import { listPages } from './list-pages.ts';
 import { StaleInformerError } from './stale-informer-error.ts';
 
 export { StaleInformerError } from './stale-informer-error.ts';
@@ -17,39 +20,64 @@ export interface InformerHandlers<T> {
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
   name: string;
   kc: KubeConfig;
-  /** Watch path, e.g. /api/v1/services. */
+  /** Collection path, e.g. /api/v1/services; listed and watched with the selectors below. */
   path: string;
-  /** Lists what the watch follows; it must apply the same selectors as below. */
-  list: () => Promise<KubernetesListObject<T>>;
+  /**
+   * What the store keeps of each object, applied on receipt (list page or watch event); the
+   * rest of the object is never held. Default: the object as received.
+   */
+  project?: (obj: KubernetesObject) => T;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Objects per LIST page (default 500). */
+  pageSize?: number;
   log: Logger;
   restartBackoff?: Partial<BackoffOptions>;
-  /** Restart when nothing (list, connect, event) happened for this long. Default 10 min. */
+  /** Restart when nothing (list, watch connected, event) happened for this long. Default 10 min. */
   staleAfterMs?: number;
   metrics?: { informerRestarts: Counter<'informer'> };
 }
 
 /** Restarts after this long without failure start again at the base backoff. */
 const healthyResetMs = 60_000;
+/** A watch that ends cleanly this soon, having brought nothing, counts as a failure (no tight loop). */
+const minWatchMs = 1000;
+
+interface Run {
+  readonly abort: AbortController;
+  readonly watch: ClosableWatch;
+  /** Whether this run is still the informer's current one. */
+  readonly current: () => boolean;
+}
+
+/** How one watch request ended without failing. */
+interface WatchEnd {
+  /** The server no longer has the history from our resourceVersion (410 Gone): list again. */
+  readonly gone: boolean;
+  readonly resourceVersion: string;
+}
 
 /**
- * client-node's ListWatch with what it lacks for a long-running operator: it stops for good on any
- * list or watch failure other than 410 Gone, and a list that never answers hangs it forever.
- * This wrapper restarts it with backoff, relists, and hands its handlers the difference (add /
- * update / delete) between what they saw and what is there now. It keeps its own store, so
- * `update` gets the old object, and re-listed objects that did not change are not re-announced.
+ * A cache of one collection, for a long-running operator: a paginated LIST, then a WATCH from
+ * the list's resourceVersion (with bookmarks), re-watched from the last version seen when the
+ * server or the client's inactivity timeout ends it, and listed again on 410 Gone. Any other
+ * failure, or a run silent for staleAfterMs (a list that never answers), restarts it with
+ * backoff and a fresh list; its handlers get the difference (add / update / delete) between what
+ * they saw and what is there now. It keeps one store of projected plain objects, so `update`
+ * gets the old object; an object whose projection did not change (a re-list, a Node heartbeat)
+ * is stored with its new resourceVersion but not re-announced.
  */
 export class SupervisedInformer<T extends KubernetesObject> {
   readonly #options: SupervisedInformerOptions<T>;
+  readonly #project: (obj: KubernetesObject) => T;
   readonly #backoff: BackoffOptions;
   readonly #staleAfterMs: number;
   readonly #log: Logger;
   readonly #store = new Map<string, T>();
   readonly #handlers: InformerHandlers<T>[] = [];
 
-  #listWatch: { listWatch: ListWatch<T>; watch: ClosableWatch } | undefined;
-  /** Bumped for every ListWatch started; callbacks of older ones are ignored. */
+  #run: Run | undefined;
+  /** Bumped for every run started; callbacks of older ones are ignored. */
   #generation = 0;
   #synced = false;
   #running = false;
@@ -62,6 +90,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
 
   constructor(options: SupervisedInformerOptions<T>) {
     this.#options = options;
+    this.#project = options.project ?? ((obj) => obj as T);
     this.#backoff = resolveBackoff(options.restartBackoff);
     this.#staleAfterMs = options.staleAfterMs ?? 10 * 60_000;
     this.#log = options.log.child({ informer: options.name });
@@ -84,17 +113,17 @@ export class SupervisedInformer<T extends KubernetesObject> {
     await synced;
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.#running = false;
     this.#synced = false;
     clearInterval(this.#staleTimer);
     clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
     this.#generation += 1;
-    const run = this.#listWatch;
-    this.#listWatch = undefined;
+    retire(this.#run);
+    this.#run = undefined;
     this.#syncWaiters.splice(0).forEach((wake) => wake());
-    await retire(run);
+    return Promise.resolve();
   }
 
   hasSynced(): boolean {
@@ -117,32 +146,33 @@ export class SupervisedInformer<T extends KubernetesObject> {
   #launch(): void {
     const generation = ++this.#generation;
     const current = (): boolean => this.#running && generation === this.#generation;
-    const { path, kc, labelSelector, fieldSelector } = this.#options;
-    const watch = new ClosableWatch(kc);
-    const listWatch = new ListWatch<T>(
-      path,
-      watch,
-      () => this.#relist(generation),
-      false,
-      labelSelector,
-      fieldSelector,
-    );
-    // ListWatch calls add for every listed object; #upsert drops those whose version we have.
-    listWatch.on('add', (obj) => current() && this.#upsert(obj));
-    listWatch.on('update', (obj) => current() && this.#upsert(obj));
-    listWatch.on('delete', (obj) => current() && this.#remove(obj));
-    listWatch.on('connect', () => current() && this.#touch());
-    listWatch.on('error', (err: unknown) => current() && this.#fail(err));
-    this.#listWatch = { listWatch, watch };
+    const run: Run = { abort: new AbortController(), watch: new ClosableWatch(this.#options.kc), current };
+    this.#run = run;
     this.#lastActivity = Date.now();
-    listWatch.start().catch((err: unknown) => current() && this.#fail(err));
+    this.#follow(run).catch((err: unknown) => current() && this.#fail(err));
   }
 
-  async #relist(generation: number): Promise<KubernetesListObject<T>> {
-    const list = await this.#options.list();
-    // An abandoned ListWatch must not open a watch nobody stops: failing its list ends it.
-    if (!this.#running || generation !== this.#generation) throw new Error('superseded informer run');
-    this.#replace(list.items);
+  /** List, then watch for as long as the run lasts; a 410 Gone lists again. */
+  async #follow(run: Run): Promise<void> {
+    let resourceVersion = await this.#list(run);
+    while (run.current()) {
+      const end = await this.#watch(run, resourceVersion);
+      if (!run.current()) return;
+      resourceVersion = end.gone ? await this.#list(run) : end.resourceVersion;
+    }
+  }
+
+  async #list(run: Run): Promise<string> {
+    const { path, kc, labelSelector, fieldSelector } = this.#options;
+    const listed = await listPages(kc, path, {
+      labelSelector,
+      fieldSelector,
+      pageSize: this.#options.pageSize ?? 500,
+      project: this.#project,
+      signal: run.abort.signal,
+    });
+    if (!run.current()) return listed.resourceVersion;
+    this.#replace(listed.items);
     this.#touch();
     if (!this.#synced) {
       this.#synced = true;
@@ -150,7 +180,50 @@ export class SupervisedInformer<T extends KubernetesObject> {
       this.#log.info({ objects: this.#store.size }, 'informer synced');
       this.#syncWaiters.splice(0).forEach((wake) => wake());
     }
-    return list;
+    return listed.resourceVersion;
+  }
+
+  /** One watch request, from `resourceVersion`; resolves when it ends without failing. */
+  #watch(run: Run, resourceVersion: string): Promise<WatchEnd> {
+    const { path, labelSelector, fieldSelector } = this.#options;
+    const startedAt = Date.now();
+    let latest = resourceVersion;
+    let events = 0;
+    let gone = false;
+    let failure: Error | undefined;
+    return new Promise<WatchEnd>((resolve, reject) => {
+      const onEvent = (phase: string, obj: KubernetesObject & { code?: number; message?: string }): void => {
+        if (!run.current()) return;
+        events += 1;
+        if (phase === 'ERROR') {
+          // A metav1.Status; the server closes the watch after it.
+          if (obj.code === 410) gone = true;
+          else failure = new HttpStatusError(`watch ${path}: ${obj.message ?? 'error event'}`, obj.code ?? 500);
+          return;
+        }
+        if (phase === 'ADDED' || phase === 'MODIFIED') this.#upsert(this.#project(obj));
+        else if (phase === 'DELETED') this.#remove(obj);
+        else this.#touch();
+        latest = obj.metadata?.resourceVersion ?? latest;
+      };
+      const onDone = (err: unknown): void => {
+        if (gone || httpStatus(err) === 410) resolve({ gone: true, resourceVersion: latest });
+        else if (failure !== undefined) reject(failure);
+        else if (err !== null && err !== undefined && !isTimeout(err))
+          reject(err instanceof Error ? err : new Error(`watch ${path} failed`, { cause: err }));
+        else if (events === 0 && Date.now() - startedAt < minWatchMs && !isTimeout(err))
+          reject(new Error(`watch ${path} ended at once`));
+        else resolve({ gone: false, resourceVersion: latest });
+      };
+      const query = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(fieldSelector === undefined ? {} : { fieldSelector }),
+      };
+      // Resolves once the server answered (the watch is open) or the attempt failed (onDone ran).
+      run.watch.watch(path, query, onEvent, onDone).then(() => run.current() && this.#touch(), reject);
+    });
   }
 
   /** Applies a full list: deletes what is gone, then adds/updates what is new or changed. */
@@ -169,18 +242,19 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.#touch();
     const key = keyOf(obj);
     const old = this.#store.get(key);
-    const version = obj.metadata?.resourceVersion;
-    if (old !== undefined && version !== undefined && old.metadata?.resourceVersion === version) return;
+    if (old !== undefined && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.#store.set(key, obj);
     if (old === undefined) this.#emit('add', obj);
-    else this.#emit('update', obj, old);
+    else if (!sameButVersion(old, obj)) this.#emit('update', obj, old);
   }
 
-  #remove(obj: T): void {
+  #remove(obj: KubernetesObject): void {
     this.#touch();
     const key = keyOf(obj);
-    if (!this.#store.delete(key)) return;
-    this.#emit('delete', obj);
+    const old = this.#store.get(key);
+    if (old === undefined) return;
+    this.#store.delete(key);
+    this.#emit('delete', old);
   }
 
   #emit(kind: 'add' | 'delete', obj: T): void;
@@ -214,11 +288,10 @@ export class SupervisedInformer<T extends KubernetesObject> {
       'informer stopped; restarting with a fresh list',
     );
     this.#options.metrics?.informerRestarts.inc({ informer: this.#options.name });
-    // Retire the failed ListWatch now: its late callbacks are ignored from here on.
+    // Retire the failed run now: its late callbacks are ignored from here on.
     this.#generation += 1;
-    const failed = this.#listWatch;
-    this.#listWatch = undefined;
-    void retire(failed);
+    retire(this.#run);
+    this.#run = undefined;
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       if (this.#running) this.#launch();
@@ -229,16 +302,29 @@ export class SupervisedInformer<T extends KubernetesObject> {
     if (!this.#running || this.#restartTimer !== undefined) return;
     const silentMs = Date.now() - this.#lastActivity;
     if (silentMs > this.#staleAfterMs) {
-      this.#fail(new StaleInformerError(`no list, connect or event for ${silentMs} ms`));
+      this.#fail(new StaleInformerError(`no list, watch or event for ${silentMs} ms`));
     }
   }
 }
 
-async function retire(
-  run: { listWatch: ListWatch<KubernetesObject>; watch: ClosableWatch } | undefined,
-): Promise<void> {
+/** Ends a run's requests: an unanswered list is aborted, the watch closed for good. */
+function retire(run: Run | undefined): void {
+  run?.abort.abort(new Error('informer run retired'));
   run?.watch.close();
-  await run?.listWatch.stop();
+}
+
+/** client-node's Watch ends a watch that received nothing for 30 s with a TimeoutError: watch again. */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TimeoutError';
+}
+
+/** Equal apart from metadata.resourceVersion: nothing a handler reads changed. */
+function sameButVersion(a: KubernetesObject, b: KubernetesObject): boolean {
+  const unversioned = (obj: KubernetesObject): KubernetesObject => ({
+    ...obj,
+    metadata: { ...obj.metadata, resourceVersion: '' },
+  });
+  return isDeepStrictEqual(unversioned(a), unversioned(b));
 }
 
 function storeKey(namespace: string | undefined, name: string): string {

@@ -68,7 +68,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     log: log.child({ part: 'events' }),
   });
 
-  const informers = createInformers({ kc, core, custom, namespace, metrics, log });
+  const annotationPrefixes = options.registry.annotationPrefixes();
+  const informers = createInformers({ kc, namespace, annotationPrefixes, metrics, log });
   await startInformers(informers);
   const synced = (): boolean => informersSynced(informers);
   const [services, nodes] = [informers.services.list().length, informers.nodes.list().length];

@@ -1,22 +1,23 @@
-import type {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesListObject,
-  KubernetesObject,
-  V1Node,
-  V1Secret,
-  V1Service,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/loadbalancerprovider.ts';
-import { FINALIZER, LOAD_BALANCER_TYPE } from '../controller/constants.ts';
 import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
-import { currentCondition } from '../controller/status.ts';
 import { SupervisedInformer } from '../kube/informer.ts';
 import type { Metrics } from '../kube/metrics.ts';
+import {
+  annotationFilter,
+  projectNode,
+  projectProviderObject,
+  projectSecret,
+  projectService,
+} from './cache-projection.ts';
 
-/** The operator's caches of the cluster; they stay warm across leadership terms. */
+export { relevant } from './cache-projection.ts';
+
+/**
+ * The operator's caches of the cluster; they stay warm across leadership terms. Each keeps only
+ * what the operator reads of its objects (cache-projection.ts), as plain objects.
+ */
 export interface Informers {
   readonly services: SupervisedInformer<V1Service>;
   readonly nodes: SupervisedInformer<V1Node>;
@@ -27,36 +28,26 @@ export interface Informers {
 
 export interface InformerDeps {
   readonly kc: KubeConfig;
-  readonly core: CoreV1Api;
-  readonly custom: CustomObjectsApi;
   readonly namespace: string;
+  /** The Service annotations the providers read (ProviderRegistry.annotationPrefixes); the cache drops the others. */
+  readonly annotationPrefixes: readonly string[];
   readonly metrics: Metrics;
   readonly log: Logger;
 }
 
-export function createInformers({ kc, core, custom, namespace, metrics, log }: InformerDeps): Informers {
+export function createInformers({ kc, namespace, annotationPrefixes, metrics, log }: InformerDeps): Informers {
   const informer = <T extends KubernetesObject>(
     name: string,
     path: string,
-    list: () => Promise<KubernetesListObject<T>>,
+    project: (obj: KubernetesObject) => T,
   ): SupervisedInformer<T> =>
-    new SupervisedInformer<T>({ name, kc, path, list, log: log.child({ informer: name }), metrics });
+    new SupervisedInformer<T>({ name, kc, path, project, log: log.child({ informer: name }), metrics });
+  const keepAnnotation = annotationFilter(annotationPrefixes);
   return {
-    services: informer('services', '/api/v1/services', () => core.listServiceForAllNamespaces()),
-    nodes: informer('nodes', '/api/v1/nodes', () => core.listNode()),
-    providers: informer(
-      'loadbalancerproviders',
-      `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-      async () =>
-        (await custom.listClusterCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-        })) as KubernetesListObject<KubernetesObject>,
-    ),
-    secrets: informer('secrets', `/api/v1/namespaces/${namespace}/secrets`, () =>
-      core.listNamespacedSecret({ namespace }),
-    ),
+    services: informer('services', '/api/v1/services', (obj) => projectService(obj, keepAnnotation)),
+    nodes: informer('nodes', '/api/v1/nodes', projectNode),
+    providers: informer('loadbalancerproviders', `/apis/${GROUP}/${VERSION}/${PLURAL}`, projectProviderObject),
+    secrets: informer('secrets', `/api/v1/namespaces/${namespace}/secrets`, projectSecret),
   };
 }
 
@@ -75,15 +66,6 @@ export async function stopInformers(informers: Informers): Promise<void> {
 
 export function informersSynced(informers: Informers): boolean {
   return all(informers).every((i) => i.hasSynced());
-}
-
-/** Services the controller must look at: LoadBalancers, and anything still carrying our finalizer or status. */
-export function relevant(service: V1Service): boolean {
-  return (
-    service.spec?.type === LOAD_BALANCER_TYPE ||
-    (service.metadata?.finalizers ?? []).includes(FINALIZER) ||
-    currentCondition(service) !== undefined
-  );
 }
 
 /** What cluster events drive while this replica leads: the current term. */

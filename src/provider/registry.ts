@@ -47,7 +47,17 @@ export interface ProviderDefinition<Type extends string = string, Spec extends S
   readonly requiredSecretKeys: readonly string[];
   /** What every instance of this type reports from capabilities(). */
   readonly capabilities: Capabilities;
-  readonly create: ProviderFactory;
+  /**
+   * The Service annotations its `interpret` reads: whole keys or key prefixes. The Service cache
+   * keeps only these (and the operator's own), so an annotation not named here never reaches it.
+   */
+  readonly annotationPrefixes: readonly string[];
+  /**
+   * Imports the implementation (its cloud SDK) and returns its factory. The operator calls it only
+   * once a LoadBalancerProvider of this type exists, so the rest of the definition must stay
+   * light: generating the CRD or starting with no provider of this type loads no SDK.
+   */
+  readonly load: () => Promise<ProviderFactory>;
 }
 
 /** Keeps a definition's literal type name and its spec schema's type, from which src/api derives the CRD types. */
@@ -75,5 +85,10 @@ export class ProviderRegistry {
 
   types(): readonly string[] {
     return [...this.#definitions.keys()];
+  }
+
+  /** Every registered type's annotationPrefixes, without repeats. */
+  annotationPrefixes(): readonly string[] {
+    return [...new Set([...this.#definitions.values()].flatMap((d) => d.annotationPrefixes))];
   }
 }

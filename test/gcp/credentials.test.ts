@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
-import { gcpProvider } from '../../providers/gcp/index.ts';
+import { createGcpProvider } from '../../providers/gcp/factory.ts';
 import { startGceFake, type GceFake } from '../gce-fake/server.ts';
 import { desired, serviceAccountKeyJson } from './support.ts';
 
@@ -39,7 +39,7 @@ const context = (credentials: Record<string, string> | undefined) => ({
 });
 
 test('a key from the Secret signs its own JWTs; a rotated key is used by the next instance', async () => {
-  const first = gcpProvider.create(
+  const first = createGcpProvider(
     spec(),
     context({ 'key.json': keyJson('first@test-project.iam.gserviceaccount.com') }),
   );
@@ -47,7 +47,7 @@ test('a key from the Secret signs its own JWTs; a rotated key is used by the nex
   await first.ensure(lb, AbortSignal.timeout(30_000));
   assert.equal(claims(fake.lastAuthorization())['iss'], 'first@test-project.iam.gserviceaccount.com');
   await first.close();
-  const second = gcpProvider.create(
+  const second = createGcpProvider(
     spec(),
     context({ 'key.json': keyJson('second@test-project.iam.gserviceaccount.com') }),
   );
@@ -59,7 +59,7 @@ test('a key from the Secret signs its own JWTs; a rotated key is used by the nex
 });
 
 test('no Secret and a plain-HTTP endpoint: no credentials are sent', async () => {
-  const provider = gcpProvider.create(spec(), context(undefined));
+  const provider = createGcpProvider(spec(), context(undefined));
   const owned = [];
   for await (const ref of provider.listOwned(AbortSignal.timeout(30_000))) owned.push(ref);
   assert.deepEqual(owned, []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
@@ -14,12 +14,12 @@ type Seen = { event: 'add' | 'update' | 'delete'; name: string; data?: string | 
 function configMapInformer(kc: KubeConfig, ns: string, extra: { staleAfterMs?: number } = {}) {
   const metrics = createMetrics(new Registry());
   const { log, lines } = captureLog();
-  const core = kc.makeApiClient(CoreV1Api);
   const informer = new SupervisedInformer<V1ConfigMap>({
     name: 'configmaps',
     kc,
     path: `/api/v1/namespaces/${ns}/configmaps`,
-    list: () => core.listNamespacedConfigMap({ namespace: ns }),
+    // Small pages, so listing follows `continue` tokens.
+    pageSize: 2,
     log,
     restartBackoff: { baseMs: 100, maxMs: 1000 },
     metrics,

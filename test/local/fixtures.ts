@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
 import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.ts';
-import { FileAllocationStore, LocalProvider } from '../../providers/local/index.ts';
+import { LocalProvider } from '../../providers/local/provider.ts';
+import { FileAllocationStore } from '../../providers/local/store.ts';
 import { EchoNode, portIsFree, type EchoReply } from '../support/echo-node.ts';
 import { desiredLoadBalancer } from '../support/desired.ts';
 

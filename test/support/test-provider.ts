@@ -15,7 +15,7 @@ import type {
   LoadBalancerStatus,
 } from '../../src/provider/contract.ts';
 import { PermanentError, ProviderError, RetryAfterError } from '../../src/provider/errors/index.ts';
-import type { ProviderContext, ProviderDefinition } from '../../src/provider/registry.ts';
+import type { ProviderContext, ProviderDefinition, ProviderFactory } from '../../src/provider/registry.ts';
 
 export type Operation = 'ensure' | 'delete' | 'listOwned';
 export type FailureKind = 'transient' | 'permanent' | 'retryAfter';
@@ -209,6 +209,15 @@ class TestProvider implements LoadBalancerProvider {
   }
 }
 
+/** The test provider's factory: each call builds an instance on `cloud`. */
+export function testProviderFactory(cloud: TestCloud): ProviderFactory {
+  return (_spec, context) => {
+    cloud.instances += 1;
+    cloud.lastCredentials = context.credentials;
+    return new TestProvider(cloud, context);
+  };
+}
+
 /** A ProviderDefinition for a test registry: type 'memory', backed by `cloud`. */
 export function testProviderDefinition(
   cloud: TestCloud,
@@ -220,10 +229,7 @@ export function testProviderDefinition(
     get capabilities() {
       return cloud.capabilities;
     },
-    create: (_spec, context) => {
-      cloud.instances += 1;
-      cloud.lastCredentials = context.credentials;
-      return new TestProvider(cloud, context);
-    },
+    annotationPrefixes: ['test.cloudlb.dev/'],
+    load: () => Promise.resolve(testProviderFactory(cloud)),
   };
 }

@@ -1,0 +1,11 @@
+// What the AWS provider can carry; light, so the registry states it without loading the SDK.
+import type { Capabilities } from '../../src/provider/contract.ts';
+
+export const AWS_CAPABILITIES: Capabilities = {
+  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
+  mixedProtocols: true,
+  addressKind: 'Hostname',
+  sourceRanges: true,
+  staticAddress: false,
+  needsNodePorts: true,
+};

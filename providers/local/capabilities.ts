@@ -1,0 +1,12 @@
+// What the local provider can carry; light, so the registry states it without loading the provider.
+import type { Capabilities } from '../../src/provider/contract.ts';
+
+export const LOCAL_CAPABILITIES: Capabilities = {
+  // No SCTP on either scheme: Node.js has no SCTP sockets, so the proxy cannot carry it.
+  schemes: { External: { protocols: ['TCP', 'UDP'] }, Internal: { protocols: ['TCP', 'UDP'] } },
+  mixedProtocols: true,
+  addressKind: 'IP',
+  sourceRanges: true,
+  staticAddress: true,
+  needsNodePorts: true,
+};
