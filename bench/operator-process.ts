@@ -3,6 +3,7 @@
 // of its own.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { MemoryFigures, OperatorRequest, OperatorSettings, OperatorStats } from './reconcile-operator.ts';
 
@@ -20,14 +21,21 @@ export async function startOperatorProcess(settings: OperatorSettings): Promise<
   return child;
 }
 
-/** Sends one request and resolves with its reply (the process answers requests in order, one each). */
-async function ask<T>(child: ChildProcess, request: OperatorRequest): Promise<T> {
-  // The listener that loses the race is removed, so repeated questions leave none behind.
+/**
+ * Sends one request and resolves with its reply (the process answers requests in order, one each).
+ * Throws when no reply comes within `timeoutMs`: a process whose event loop never gets to its IPC
+ * channel must end the benchmark, not hang it.
+ */
+async function ask<T>(child: ChildProcess, request: OperatorRequest, timeoutMs = 60_000): Promise<T> {
+  // The listeners that lose the race are removed, so repeated questions leave none behind.
   const settled = new AbortController();
   const reply = Promise.race([
     once(child, 'message', { signal: settled.signal }),
     once(child, 'exit', { signal: settled.signal }).then(() => {
       throw new Error('the operator process exited');
+    }),
+    sleep(timeoutMs, undefined, { signal: settled.signal }).then(() => {
+      throw new Error(`the operator process did not answer ${JSON.stringify(request)} within ${timeoutMs / 1000} s`);
     }),
   ]);
   try {
@@ -55,7 +63,7 @@ export async function firstEnsureTimes(child: ChildProcess, uids: readonly strin
 
 /** Writes a V8 heap snapshot of the operator process to `path`. */
 export async function operatorHeapSnapshot(child: ChildProcess, path: string): Promise<string> {
-  return (await ask<{ path: string }>(child, { heapSnapshot: path })).path;
+  return (await ask<{ path: string }>(child, { heapSnapshot: path }, 600_000)).path;
 }
 
 /** Asks the operator to stop; kills the process if it has not exited after `graceMs`. */

@@ -63,6 +63,9 @@ const { values } = parseArgs({
     'probe-rate': option('SCALE_PROBE_RATE', '10'),
     concurrency: option('SCALE_CONCURRENCY', '20'),
     workers: option('SCALE_WORKERS', '4'),
+    // A cloud call is never instant. With 0 ms, a backlog of reconciles runs in microtasks only
+    // and starves the operator process's I/O (watch events, the driver's questions).
+    'latency-ms': option('SCALE_LATENCY_MS', '10'),
     'heap-top': option('SCALE_HEAP_TOP', '20'),
   },
 });
@@ -82,6 +85,7 @@ const probes = count('probes');
 const probeRate = Math.max(1, count('probe-rate'));
 const concurrency = Math.max(1, count('concurrency'));
 const workers = Math.max(1, count('workers'));
+const latencyMs = count('latency-ms');
 const heapTop = count('heap-top');
 
 const OPERATOR_NAMESPACE = 'cloudlb-system';
@@ -241,13 +245,16 @@ async function serviceSize({ core }: Clients, plan: ServicePlan): Promise<string
 let controlPlane: ControlPlane | undefined;
 let child: ChildProcess | undefined;
 let snapshotDir: string | undefined;
-const cleanUp = async (): Promise<void> => {
+const stopEverything = async (): Promise<void> => {
   await stopOperatorProcess(child).catch(() => undefined);
   child = undefined;
   if (snapshotDir !== undefined) await rm(snapshotDir, { recursive: true, force: true });
   await controlPlane?.stop();
   controlPlane = undefined;
 };
+let cleaning: Promise<void> | undefined;
+/** Once, whoever asks first (the end of the run, or a signal during it). */
+const cleanUp = async (): Promise<void> => await (cleaning ??= stopEverything());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     say(`${signal}: cleaning up`);
@@ -352,7 +359,7 @@ try {
       .map(([kind, n]) => `${kind} ${n - (from?.requests[kind] ?? 0)}`)
       .join(', ');
   const lines = [
-    `cluster                     ${services} Services (${lbCount} LoadBalancer, two ports; one in ${ssaEvery} server-side applied) in ${SCALE_NAMESPACES} namespaces, ${nodes} Nodes`,
+    `cluster                     ${services} Services (${lbCount} LoadBalancer, two ports; one in ${ssaEvery} server-side applied) in ${SCALE_NAMESPACES} namespaces, ${nodes} Nodes; operator: ${workers} workers, provider latency ${latencyMs} ms`,
     `created in                  ${createdSeconds.toFixed(1)} s (${concurrency} in flight)`,
     `one LoadBalancer Service    ${sizes.applied ? await serviceSize(clients, sizes.applied) : '-'} applied server-side; ${sizes.created ? await serviceSize(clients, sizes.created) : '-'} created`,
     '',
