@@ -35,7 +35,9 @@ async function ask<T>(child: ChildProcess, request: OperatorRequest, timeoutMs =
       throw new Error('the operator process exited');
     }),
     sleep(timeoutMs, undefined, { signal: settled.signal }).then(() => {
-      throw new Error(`the operator process did not answer ${JSON.stringify(request)} within ${timeoutMs / 1000} s`);
+      throw new Error(
+        `the operator process did not answer ${typeof request === 'string' ? request : Object.keys(request).join()} within ${timeoutMs / 1000} s`,
+      );
     }),
   ]);
   try {

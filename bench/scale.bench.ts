@@ -97,6 +97,9 @@ const SETTLE_MS = 3_000;
 const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+const print = (lines: readonly string[]): void => {
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
 const say = (line: string): void => {
   process.stderr.write(`[scale] ${line}\n`);
 };
@@ -318,6 +321,40 @@ try {
   const loadedStats = await operatorStats(child);
   const loadedGc = await operatorMemoryAfterGc(child);
 
+  say('heap snapshot of the operator, loaded');
+  snapshotDir = await mkdtemp(join(tmpdir(), 'cloudlb-scale-'));
+  const snapshotPath = await operatorHeapSnapshot(child, join(snapshotDir, 'operator.heapsnapshot'));
+  const heap: HeapSummary = await readHeapSnapshotSummary(snapshotPath);
+  await rm(snapshotDir, { recursive: true, force: true });
+
+  const provisionSeconds = (allLbReady - operatorUp) / 1000;
+  const ms = (n: number): string => `${n.toFixed(0)} ms`;
+  /** The operator's API writes (not reads) between two stats, by kind. */
+  const writes = (to: OperatorStats, from?: OperatorStats): string =>
+    Object.entries(to.requests)
+      .filter(([kind]) => !kind.startsWith('GET '))
+      .map(([kind, n]) => `${kind} ${n - (from?.requests[kind] ?? 0)}`)
+      .join(', ');
+  // Printed before the churn phase, so a run whose operator falls behind under churn still reports these.
+  print([
+    `cluster                     ${services} Services (${lbCount} LoadBalancer, two ports; one in ${ssaEvery} server-side applied) in ${SCALE_NAMESPACES} namespaces, ${nodes} Nodes; operator: ${workers} workers, provider latency ${latencyMs} ms`,
+    `created in                  ${createdSeconds.toFixed(1)} s (${concurrency} in flight)`,
+    `one LoadBalancer Service    ${sizes.applied ? await serviceSize(clients, sizes.applied) : '-'} applied server-side; ${sizes.created ? await serviceSize(clients, sizes.created) : '-'} created`,
+    '',
+    `operator idle               ${memoryLine(idle.memory, idleGc)}`,
+    `operator after sync         ${memoryLine(synced.memory)}`,
+    `operator, LBs ready         ${memoryLine(loadedStats.memory, loadedGc)}`,
+    '',
+    `cache sync at start         ${ms(synced.syncMs)} (startOperator until ready()); ${ms(synced.processToReadyMs)} from the process's start; ${ms(operatorUp - forked)} from fork, seen by the driver`,
+    `LoadBalancers ready         ${provisionSeconds.toFixed(1)} s after the operator was up (${lbCount}); ${atReady.reconciles} reconciles, ${atReady.providerCalls} provider calls`,
+    `status writes, provisioning ${(statusWrites(atReady) / provisionSeconds).toFixed(1)}/s (${statusWrites(atReady)} in ${provisionSeconds.toFixed(1)} s)`,
+    `operator writes to ready    ${writes(atReady)}`,
+    '',
+    `heap snapshot of the operator with every LB ready (self size by constructor or V8 node type; retained sizes not computed):`,
+    ...formatHeapSummary(heap, heapTop).map((line) => `  ${line}`),
+    '',
+  ]);
+
   say(`churn at ${churnRate}/s over ${churnServices} Services and ${churnNodes} Nodes; ${probes} probe Services`);
   const beforeChurn = await operatorStats(child);
   const churnTargets = churnServices + churnNodes;
@@ -342,47 +379,16 @@ try {
   const afterChurn = await operatorStats(child);
   const afterChurnGc = await operatorMemoryAfterGc(child);
 
-  say('heap snapshot of the operator');
-  snapshotDir = await mkdtemp(join(tmpdir(), 'cloudlb-scale-'));
-  const snapshotPath = await operatorHeapSnapshot(child, join(snapshotDir, 'operator.heapsnapshot'));
-  await stopOperatorProcess(child);
-  child = undefined;
-  const heap: HeapSummary = await readHeapSnapshotSummary(snapshotPath);
-
-  const provisionSeconds = (allLbReady - operatorUp) / 1000;
   const churnWindow = churned.seconds;
-  const ms = (n: number): string => `${n.toFixed(0)} ms`;
-  /** The operator's API writes (not reads) between two stats, by kind. */
-  const writes = (to: OperatorStats, from?: OperatorStats): string =>
-    Object.entries(to.requests)
-      .filter(([kind]) => !kind.startsWith('GET '))
-      .map(([kind, n]) => `${kind} ${n - (from?.requests[kind] ?? 0)}`)
-      .join(', ');
-  const lines = [
-    `cluster                     ${services} Services (${lbCount} LoadBalancer, two ports; one in ${ssaEvery} server-side applied) in ${SCALE_NAMESPACES} namespaces, ${nodes} Nodes; operator: ${workers} workers, provider latency ${latencyMs} ms`,
-    `created in                  ${createdSeconds.toFixed(1)} s (${concurrency} in flight)`,
-    `one LoadBalancer Service    ${sizes.applied ? await serviceSize(clients, sizes.applied) : '-'} applied server-side; ${sizes.created ? await serviceSize(clients, sizes.created) : '-'} created`,
-    '',
-    `operator idle               ${memoryLine(idle.memory, idleGc)}`,
-    `operator after sync         ${memoryLine(synced.memory)}`,
-    `operator, LBs ready         ${memoryLine(loadedStats.memory, loadedGc)}`,
-    `operator after churn        ${memoryLine(afterChurn.memory, afterChurnGc)}`,
-    `operator peak               RSS ${mib(afterChurn.peakRss)}, heap used ${mib(afterChurn.peakHeapUsed)}`,
-    '',
-    `cache sync at start         ${ms(synced.syncMs)} (startOperator until ready()); ${ms(synced.processToReadyMs)} from the process's start; ${ms(operatorUp - forked)} from fork, seen by the driver`,
-    `LoadBalancers ready         ${provisionSeconds.toFixed(1)} s after the operator was up (${lbCount}); ${atReady.reconciles} reconciles, ${atReady.providerCalls} provider calls`,
-    `status writes               ${(statusWrites(atReady) / provisionSeconds).toFixed(1)}/s while provisioning (${statusWrites(atReady)} in ${provisionSeconds.toFixed(1)} s); ${((statusWrites(afterChurn) - statusWrites(beforeChurn)) / churnWindow).toFixed(1)}/s under churn (${statusWrites(afterChurn) - statusWrites(beforeChurn)} in ${churnWindow.toFixed(1)} s)`,
-    `operator writes to ready    ${writes(atReady)}`,
-    `operator writes in churn    ${writes(afterChurn, beforeChurn)}`,
-    '',
+  print([
     `churn                       ${churned.updates} updates in ${churnWindow.toFixed(1)} s (${(churned.updates / churnWindow).toFixed(1)}/s asked ${churnRate}/s; ${churned.failures} failed) over ${churnServices} Services + ${churnNodes} Nodes`,
     `create → first ensure       p50 ${ms(percentile(probed.latencies, 0.5))}, p99 ${ms(percentile(probed.latencies, 0.99))}, max ${ms(percentile(probed.latencies, 1))} over ${probed.latencies.length} new LoadBalancer Services at ${probeRate}/s${probed.missing > 0 ? ` (${probed.missing} never reached the provider within ${FIRST_ENSURE_TIMEOUT_MS / 1000} s)` : ''}`,
     `  of which the create call  p50 ${ms(percentile(probed.createRoundTrips, 0.5))}, p99 ${ms(percentile(probed.createRoundTrips, 0.99))} (the driver's round trip to the API server)`,
-    '',
-    `heap snapshot of the operator after churn (self size by constructor or V8 node type; retained sizes not computed):`,
-    ...formatHeapSummary(heap, heapTop).map((line) => `  ${line}`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+    `status writes under churn   ${((statusWrites(afterChurn) - statusWrites(beforeChurn)) / churnWindow).toFixed(1)}/s (${statusWrites(afterChurn) - statusWrites(beforeChurn)} in ${churnWindow.toFixed(1)} s)`,
+    `operator writes in churn    ${writes(afterChurn, beforeChurn)}`,
+    `operator after churn        ${memoryLine(afterChurn.memory, afterChurnGc)}`,
+    `operator peak               RSS ${mib(afterChurn.peakRss)}, heap used ${mib(afterChurn.peakHeapUsed)}`,
+  ]);
 } finally {
   await cleanUp();
 }
