@@ -5,15 +5,14 @@
 // fails on time.
 //
 //   node bench/reconcile.bench.ts --services 1000 --latency-ms 50 [--workers 4] [--nodes 3]
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/harness/controlplane.ts';
 import { createNode, createProvider } from '../test/support/fixture.ts';
 import { TEST_CRD_PROVIDERS } from '../test/support/test-provider.ts';
-import type { OperatorSettings, OperatorStats } from './reconcile-operator.ts';
+import { mib, operatorStats, pool, startOperatorProcess, stopOperatorProcess } from './operator-process.ts';
+import { allReady } from './ready-watch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,77 +27,6 @@ const latencyMs = Number(values['latency-ms']);
 const workers = Number(values.workers);
 const nodeCount = Number(values.nodes);
 const CREATE_CONCURRENCY = 32;
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await fn(item);
-      }
-    }),
-  );
-}
-
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-/** Starts the operator process and resolves once it runs. */
-async function startOperatorProcess(settings: OperatorSettings): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('./reconcile-operator.ts', import.meta.url)), [JSON.stringify(settings)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit')])) as [unknown];
-  if ((message as { ready?: boolean } | null)?.ready !== true) throw new Error('the operator process did not start');
-  return child;
-}
-
-async function operatorStats(child: ChildProcess): Promise<OperatorStats> {
-  const reply = once(child, 'message');
-  child.send('stats');
-  const [message] = (await reply) as [{ stats: OperatorStats }];
-  return message.stats;
-}
-
-/**
- * Resolves when `count` Services of `namespace` have a load-balancer ingress, as seen by a watch
- * (no polling of the whole list). Restarts the watch from a fresh list if the server ends it.
- */
-async function allReady(kc: KubeConfig, core: CoreV1Api, namespace: string, count: number): Promise<void> {
-  const ready = new Set<string>();
-  const note = (svc: V1Service): void => {
-    const name = svc.metadata?.name ?? '';
-    if ((svc.status?.loadBalancer?.ingress ?? []).length > 0) ready.add(name);
-    else ready.delete(name);
-  };
-  const watch = new Watch(kc);
-  await new Promise<void>((resolve, reject) => {
-    let controller: AbortController | undefined;
-    const check = (): void => {
-      if (ready.size < count) return;
-      controller?.abort();
-      resolve();
-    };
-    const run = async (): Promise<void> => {
-      const list = await core.listNamespacedService({ namespace });
-      for (const svc of list.items) note(svc);
-      check();
-      controller = await watch.watch(
-        `/api/v1/namespaces/${namespace}/services`,
-        { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
-        (phase, svc: V1Service) => {
-          if (phase === 'ADDED' || phase === 'MODIFIED') note(svc);
-          if (phase === 'DELETED') ready.delete(svc.metadata?.name ?? '');
-          check();
-        },
-        () => {
-          if (ready.size < count) run().catch(reject);
-        },
-      );
-    };
-    run().catch(reject);
-  });
-}
 
 process.stderr.write('[bench] starting a control plane\n');
 const controlPlane = await startControlPlane({ crds: TEST_CRD_PROVIDERS });
@@ -158,10 +86,6 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  if (child !== undefined && child.exitCode === null) {
-    const exited = once(child, 'exit');
-    child.send('stop');
-    await exited;
-  }
+  await stopOperatorProcess(child);
   await controlPlane.stop();
 }

@@ -59,6 +59,8 @@ export class TestCloud {
   readonly lbs = new Map<string, StoredLoadBalancer>();
   readonly calls = new Map<string, number>();
   readonly writes: Write[] = [];
+  /** When (Date.now()) `ensure` was first called for each Service UID: the scale bench's latency end point. */
+  readonly firstEnsureAt = new Map<string, number>();
   capabilities: Capabilities;
   latencyMs: number;
   /** Provider instances built (each credential rotation or spec change builds one). */
@@ -170,6 +172,8 @@ class TestProvider implements LoadBalancerProvider {
   }
 
   async ensure(lb: DesiredLoadBalancer, signal: AbortSignal): Promise<LoadBalancerStatus> {
+    const uid = lb.ownership.serviceUID;
+    if (!this.#cloud.firstEnsureAt.has(uid)) this.#cloud.firstEnsureAt.set(uid, Date.now());
     await this.#cloud.call('ensure', this.#context, signal);
     const want = stored(lb);
     const have = this.#cloud.lbs.get(lb.name);
