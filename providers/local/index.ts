@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defineProvider, type ProviderContext } from '../../src/provider/registry.ts';
 import { LOCAL_CAPABILITIES, LocalProvider } from './provider.ts';
-import { localSpecSchema } from './spec.ts';
+import { claimedAddressPool, localSpecSchema } from './spec.ts';
 import { FileAllocationStore } from './store.ts';
 
 export { LOCAL_CAPABILITIES, LocalProvider, type LocalProviderOptions } from './provider.ts';
@@ -28,6 +28,10 @@ export const localProvider = defineProvider({
   spec: localSpecSchema,
   requiredSecretKeys: [],
   capabilities: LOCAL_CAPABILITIES,
+  exclusiveRanges: (spec) => {
+    const cidr = claimedAddressPool(spec);
+    return cidr === undefined ? [] : [{ field: 'spec.local.addressPool', cidr }];
+  },
   create: (spec, context) =>
     new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) }),
 });

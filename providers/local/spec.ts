@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { parseSpecBlock } from '../../src/provider/spec-block.ts';
+import { poolOffHost, type HostNetwork } from './host-networks.ts';
 import { parseCidr } from './ipv4.ts';
 import { poolFromCidr, type AddressPool } from './pool.ts';
 
@@ -24,8 +25,11 @@ export interface LocalConfig {
   readonly healthCheckIntervalMs: number;
 }
 
-/** Throws PermanentError naming the field a user would fix. */
-export function parseLocalSpec(spec: unknown): LocalConfig {
+/**
+ * Throws PermanentError naming the field a user would fix. `networks`: the ranges this machine can
+ * listen on (host-networks.ts); the pool must lie inside one of them.
+ */
+export function parseLocalSpec(spec: unknown, networks: readonly HostNetwork[]): LocalConfig {
   const parsed = parseSpecBlock(localSpecSchema, 'local', spec);
   const cidr = parseCidr(parsed.addressPool);
   if (cidr === undefined) {
@@ -34,5 +38,19 @@ export function parseLocalSpec(spec: unknown): LocalConfig {
       { field: 'spec.local.addressPool' },
     );
   }
+  const offHost = poolOffHost(cidr, networks);
+  if (offHost !== undefined)
+    throw new PermanentError(`spec.local.addressPool ${offHost}`, { field: 'spec.local.addressPool' });
   return { pool: poolFromCidr(cidr), healthCheckIntervalMs: parsed.healthCheckIntervalSeconds * 1000 };
+}
+
+/**
+ * The address range spec.local claims for itself alone, or none when the block does not parse
+ * (the provider then fails to build and says why). Two local providers must not share addresses.
+ */
+export function claimedAddressPool(spec: unknown): string | undefined {
+  const parsed = localSpecSchema.safeParse(spec ?? {});
+  if (!parsed.success) return undefined;
+  const cidr = parseCidr(parsed.data.addressPool);
+  return cidr === undefined ? undefined : parsed.data.addressPool.trim();
 }

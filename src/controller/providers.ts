@@ -14,6 +14,7 @@ import { PermanentError } from '../provider/errors/index.ts';
 import type { ProviderRegistry } from '../provider/registry.ts';
 import { classOf, indexProviders, type ClassIndex } from './classes.ts';
 import { errorText } from './messages.ts';
+import { rangeConflicts, type ClaimingObject } from './range-claims.ts';
 import type { EventSink, ProviderHandle, ProviderLookup } from './reconcile.ts';
 
 /** "Internal", "External,Internal" or "none": the schemes on which the provider carries SCTP. */
@@ -132,10 +133,11 @@ export class ProviderManager {
   async #syncAll(): Promise<void> {
     const objects = this.#options.listProviders();
     const index = indexProviders(objects);
+    const conflicts = rangeConflicts(objects.map((object) => this.#claimsOf(object)));
     const seen = new Set<string>();
     for (const object of objects) {
       seen.add(object.metadata.name);
-      await this.#syncOne(object, index);
+      await this.#syncOne(object, index, conflicts.get(object.metadata.name));
     }
     for (const [name, entry] of [...this.#entries]) {
       if (seen.has(name)) continue;
@@ -162,7 +164,16 @@ export class ProviderManager {
     }
   }
 
-  async #syncOne(object: ProviderObject, index: ClassIndex): Promise<void> {
+  /** The address ranges the object's spec claims for itself alone (ProviderDefinition.exclusiveRanges). */
+  #claimsOf(object: ProviderObject): ClaimingObject {
+    const type = providerType(object, this.#options.registry.types());
+    const definition = type === undefined ? undefined : this.#options.registry.get(type);
+    const claims = definition?.exclusiveRanges?.(specBlock(object, definition.type)) ?? [];
+    return { name: object.metadata.name, created: object.metadata.creationTimestamp, claims };
+  }
+
+  /** `conflict`: why the object's address claim cannot be granted (rangeConflicts), if it cannot. */
+  async #syncOne(object: ProviderObject, index: ClassIndex, conflict: string | undefined): Promise<void> {
     const name = object.metadata.name;
     const type = providerType(object, this.#options.registry.types());
     const secretName = object.spec.credentialsSecretRef?.name;
@@ -171,12 +182,14 @@ export class ProviderManager {
       object.metadata.generation,
       object.spec,
       secret?.metadata?.resourceVersion ?? null,
+      conflict ?? null,
     ]);
     let entry = this.#entries.get(name);
     if (entry?.fingerprint !== fingerprint) {
       const old = entry;
       entry = { fingerprint };
-      this.#build(object, type, secretName, secret, entry);
+      if (conflict !== undefined) entry.problem = { credentials: false, reason: 'InvalidSpec', message: conflict };
+      else this.#build(object, type, secretName, secret, entry);
       this.#entries.set(name, entry);
       if (old !== undefined) await this.#closeHandle(old);
       const problem = entry.problem;
