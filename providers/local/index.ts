@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defineProvider, type ProviderContext } from '../../src/provider/registry.ts';
 import { LOCAL_CAPABILITIES, LocalProvider } from './provider.ts';
-import { claimedAddressPool, localSpecSchema } from './spec.ts';
+import { claimedAddressPools, localSpecSchema } from './spec.ts';
 import { FileAllocationStore } from './store.ts';
 
 export { LOCAL_CAPABILITIES, LocalProvider, type LocalProviderOptions } from './provider.ts';
@@ -28,10 +28,9 @@ export const localProvider = defineProvider({
   spec: localSpecSchema,
   requiredSecretKeys: [],
   capabilities: LOCAL_CAPABILITIES,
-  exclusiveRanges: (spec) => {
-    const cidr = claimedAddressPool(spec);
-    return cidr === undefined ? [] : [{ field: 'spec.local.addressPool', cidr }];
-  },
+  // The proxies are this process's sockets, closed with the provider; the address record is a hint.
+  resourcesDieWithProvider: true,
+  exclusiveRanges: claimedAddressPools,
   create: (spec, context) =>
     new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) }),
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { formatCidr } from './ipv4.ts';
 import { hostNetworks, type HostNetwork } from './host-networks.ts';
-import { claimedAddressPool, parseLocalSpec } from './spec.ts';
+import { claimedAddressPools, parseLocalSpec } from './spec.ts';
 
 /** A machine with loopback and one interface in 192.168.50.0/24. */
 const machine: HostNetwork[] = hostNetworks({
@@ -83,9 +83,10 @@ test('interfaces: IPv6 and unparsable entries are skipped, host bits cleared', (
   );
 });
 
-test('the claimed pool is the one the spec parses to, default included; none when it does not parse', () => {
-  assert.equal(claimedAddressPool(undefined), '127.77.0.0/24');
-  assert.equal(claimedAddressPool({ addressPool: '127.88.0.0/30' }), '127.88.0.0/30');
-  assert.equal(claimedAddressPool({ addressPool: 'loopback' }), undefined);
-  assert.equal(claimedAddressPool({ addressPool: 7 }), undefined);
+test('a servable pool is claimed, default included; one that cannot be served claims nothing', () => {
+  const claim = (cidr: string) => [{ field: 'spec.local.addressPool', cidr }];
+  assert.deepEqual(claimedAddressPools(undefined), claim('127.77.0.0/24'));
+  assert.deepEqual(claimedAddressPools({ addressPool: '127.88.0.0/30' }), claim('127.88.0.0/30'));
+  assert.deepEqual(claimedAddressPools({ addressPool: 'loopback' }), []);
+  assert.deepEqual(claimedAddressPools({ addressPool: '0.0.0.0/0' }), []);
 });

@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { PermanentError } from '../../src/provider/errors/index.ts';
 import { parseSpecBlock } from '../../src/provider/spec-block.ts';
-import { poolOffHost, type HostNetwork } from './host-networks.ts';
-import { parseCidr } from './ipv4.ts';
+import type { ClaimedRange } from '../../src/provider/registry.ts';
+import { currentHostNetworks, poolOffHost, type HostNetwork } from './host-networks.ts';
+import { formatCidr, parseCidr } from './ipv4.ts';
 import { poolFromCidr, type AddressPool } from './pool.ts';
 
 export const DEFAULT_ADDRESS_POOL = '127.77.0.0/24';
@@ -45,12 +46,15 @@ export function parseLocalSpec(spec: unknown, networks: readonly HostNetwork[]):
 }
 
 /**
- * The address range spec.local claims for itself alone, or none when the block does not parse
- * (the provider then fails to build and says why). Two local providers must not share addresses.
+ * The address range spec.local claims for itself alone: two local providers must not hand out the
+ * same addresses. A spec that cannot be served (malformed, off this machine) claims nothing; its
+ * provider fails to build and says why.
  */
-export function claimedAddressPool(spec: unknown): string | undefined {
-  const parsed = localSpecSchema.safeParse(spec ?? {});
-  if (!parsed.success) return undefined;
-  const cidr = parseCidr(parsed.data.addressPool);
-  return cidr === undefined ? undefined : parsed.data.addressPool.trim();
+export function claimedAddressPools(spec: unknown): readonly ClaimedRange[] {
+  try {
+    const { pool } = parseLocalSpec(spec, currentHostNetworks());
+    return [{ field: 'spec.local.addressPool', cidr: formatCidr(pool.cidr) }];
+  } catch {
+    return [];
+  }
 }

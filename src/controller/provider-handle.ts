@@ -13,7 +13,14 @@ export interface ProviderHandle {
 export type ProviderLookup =
   | { readonly state: 'ready'; readonly handle: ProviderHandle }
   | { readonly state: 'notReady'; readonly message: string }
-  | { readonly state: 'missing' };
+  | {
+      readonly state: 'missing';
+      /**
+       * This process built the provider and saw it go, and its type keeps nothing outside the
+       * operator (ProviderDefinition.resourcesDieWithProvider): no load balancer of it is left.
+       */
+      readonly nothingLeft?: boolean;
+    };
 
 /** The provider manager as the reconciler sees it. */
 export interface ProviderDirectory {

@@ -63,6 +63,13 @@ export interface ProviderDefinition<Type extends string = string, Spec extends S
    * Absent: the provider claims nothing (the cloud allocates addresses).
    */
   readonly exclusiveRanges?: (spec: unknown) => readonly ClaimedRange[];
+  /**
+   * Everything an instance makes lives in the operator's process and goes with close() (the local
+   * provider's proxies). A Service whose provider of this type is gone is then released, not held
+   * by its finalizer for a provider that will never come back to clean up. Cloud providers leave it
+   * unset: their resources outlive the provider object.
+   */
+  readonly resourcesDieWithProvider?: boolean;
 }
 
 /** Keeps a definition's literal type name and its spec schema's type, from which src/api derives the CRD types. */
