@@ -11,7 +11,12 @@ export interface ProviderHandle {
 }
 
 export type ProviderLookup =
-  | { readonly state: 'ready'; readonly handle: ProviderHandle }
+  | {
+      readonly state: 'ready';
+      readonly handle: ProviderHandle;
+      /** Its deletion is held by its Services (protection.ts): it serves them, and takes no new one. */
+      readonly deleting?: boolean;
+    }
   | { readonly state: 'notReady'; readonly message: string }
   | {
       readonly state: 'missing';

@@ -107,7 +107,11 @@ export class ProviderManager {
       const definition = goneType === undefined ? undefined : this.#options.registry.get(goneType);
       return { state: 'missing', nothingLeft: definition?.resourcesDieWithProvider === true };
     }
-    if (entry.handle !== undefined) return { state: 'ready', handle: entry.handle };
+    if (entry.handle !== undefined) {
+      const object = this.#options.listProviders().find((p) => p.metadata.name === name);
+      const deleting = object?.metadata.deletionTimestamp !== undefined;
+      return { state: 'ready', handle: entry.handle, ...(deleting ? { deleting } : {}) };
+    }
     return { state: 'notReady', message: entry.problem?.message ?? 'not built yet' };
   }
 

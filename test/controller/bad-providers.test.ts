@@ -212,6 +212,14 @@ test('a provider in use is protected: deletion waits for its Services, a Warning
     const lines = (await providerEvents(cluster, provider)).map(eventLine);
     assert.ok(lines.includes(`Warning DeletionBlocked: ${expected}`), lines.join('\n'));
   });
+  // It takes no new Service meanwhile: one created now waits, unclaimed, and does not hold it.
+  await createService(cluster, ns, 'held-new', `cloudlb.dev/${provider}`);
+  await eventually(async () => {
+    const condition = await conditionOf('held-new');
+    assert.equal(condition?.reason, 'ProviderNotReady');
+    assert.match(condition?.message ?? '', /is being deleted: it serves the Services it has, and takes no new one/);
+  });
+  assert.equal((await getService(cluster, ns, 'held-new')).metadata?.finalizers, undefined);
   // The held provider still cleans up: a deleted Service is released through it.
   await cluster.core.deleteNamespacedService({ namespace: ns, name: 'held-1' });
   await eventually(async () => {
