@@ -42,3 +42,21 @@ test('the seam retries throttling and 5xx, gives up on invalid input, reports th
   ];
   for (const [error, failure] of cases) assert.deepEqual(classifyAwsError(error), failure);
 });
+
+test('a quota AWS refuses is permanent and names the field a user would change', () => {
+  assert.deepEqual(classifyAwsError(sdkError('TooManyListeners', 400)), {
+    kind: 'invalid',
+    code: 'TooManyListeners',
+    field: 'spec.ports',
+  });
+  assert.deepEqual(classifyAwsError(sdkError('TooManyTargetGroupsException', 400)), {
+    kind: 'invalid',
+    code: 'TooManyTargetGroupsException',
+    field: 'spec.ports',
+  });
+  assert.deepEqual(classifyAwsError(sdkError('TooManyTags', 400)), {
+    kind: 'invalid',
+    code: 'TooManyTags',
+    field: 'metadata.annotations[service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags]',
+  });
+});

@@ -2,6 +2,7 @@
 // classifyAwsError is AWS's part of the cloud-call seam (src/provider/cloud-call.ts).
 import type { Failure } from '../../src/provider/cloud-call.ts';
 import { PermanentError, ProviderError } from '../../src/provider/errors/index.ts';
+import { ANNOTATION_PREFIX } from './annotations.ts';
 
 interface SdkErrorShape {
   name?: unknown;
@@ -122,6 +123,26 @@ export function isInvalidTarget(error: unknown): boolean {
   return code === 'InvalidTarget' || code === 'InvalidTargetException';
 }
 
+/**
+ * Quotas only AWS can decide (one raised for the account, say), each mapped to the field a user
+ * would change. We check the documented defaults first (validate.ts, annotations.ts); when AWS
+ * still refuses, the refusal is permanent until the Service changes, not retried forever.
+ */
+const QUOTA_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['TooManyListeners', 'spec.ports'],
+  ['TooManyListenersException', 'spec.ports'],
+  ['TooManyTargetGroups', 'spec.ports'],
+  ['TooManyTargetGroupsException', 'spec.ports'],
+  ['TooManyTags', `metadata.annotations[${ANNOTATION_PREFIX}additional-resource-tags]`],
+  ['TooManyTagsException', `metadata.annotations[${ANNOTATION_PREFIX}additional-resource-tags]`],
+]);
+
+/** The user's field a quota or name error from AWS is about, by its code. */
+export function quotaField(error: unknown): string | undefined {
+  const code = errorCode(error);
+  return code === undefined ? undefined : QUOTA_FIELDS.get(code);
+}
+
 /** AWS still holds a dependency (an NLB not yet fully deleted, ENIs in a security group). */
 export function isStillInUse(error: unknown): boolean {
   const code = errorCode(error);
@@ -133,6 +154,8 @@ export function classifyAwsError(error: unknown): Failure {
   const code = errorCode(error);
   if (isThrottling(error)) return { kind: 'throttled', code };
   if (isRetryable(error)) return { kind: 'retryable', code };
+  const field = quotaField(error);
+  if (field !== undefined) return { kind: 'invalid', code, field };
   if (isInvalidInput(error)) return { kind: 'invalid', code };
   return { kind: 'final', code };
 }

@@ -9,4 +9,6 @@ export const LOCAL_CAPABILITIES: Capabilities = {
   sourceRanges: true,
   staticAddress: true,
   needsNodePorts: true,
+  // The proxies bind IPv4 only (ipv4.ts); one address has a port space of its own, so no listener limit.
+  addressFamilies: ['IPv4'],
 };

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defineProvider, type ProviderContext } from '../../src/provider/registry.ts';
 import { LOCAL_CAPABILITIES } from './capabilities.ts';
-import { localSpecSchema } from './spec.ts';
+import { claimedAddressPools, localSpecSchema } from './spec.ts';
 
 export { LOCAL_CAPABILITIES } from './capabilities.ts';
 export { DEFAULT_ADDRESS_POOL, parseLocalSpec } from './spec.ts';
@@ -35,4 +35,7 @@ export const localProvider = defineProvider({
     return (spec, context) =>
       new LocalProvider(spec, context, { store: new FileAllocationStore(defaultRecordPath(context), context.log) });
   },
+  // The proxies are this process's sockets, closed with the provider; the address record is a hint.
+  resourcesDieWithProvider: true,
+  exclusiveRanges: claimedAddressPools,
 });

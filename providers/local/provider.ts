@@ -12,6 +12,7 @@ import type {
 } from '../../src/provider/contract.ts';
 import type { ProviderContext } from '../../src/provider/registry.ts';
 import { LOCAL_CAPABILITIES } from './capabilities.ts';
+import { currentHostNetworks, type HostNetwork } from './host-networks.ts';
 import { parseLocalSpec } from './spec.ts';
 import type { LocalContext } from './context.ts';
 import { deleteLoadBalancer, stopServing } from './delete.ts';
@@ -23,6 +24,8 @@ export { LOCAL_CAPABILITIES } from './capabilities.ts';
 
 export interface LocalProviderOptions {
   readonly store: AllocationStore;
+  /** The ranges this machine can listen on; read from its interfaces when absent. Tests inject them. */
+  readonly hostNetworks?: readonly HostNetwork[];
   /** UDP session idle timeout; tests shorten it. */
   readonly udpIdleMs?: number;
 }
@@ -37,7 +40,7 @@ export class LocalProvider implements LoadBalancerProvider {
 
   constructor(spec: unknown, context: ProviderContext, options: LocalProviderOptions) {
     this.#ctx = {
-      config: parseLocalSpec(spec),
+      config: parseLocalSpec(spec, options.hostNetworks ?? currentHostNetworks()),
       clusterName: context.clusterName,
       countCall: context.countCall,
       log: context.log.child({ provider: context.providerName, providerType: 'local' }),

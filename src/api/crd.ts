@@ -136,6 +136,15 @@ function statusSchema(providers: readonly CrdProvider[]): OpenApiSchema {
           sourceRanges: { type: 'boolean' },
           staticAddress: { type: 'boolean' },
           needsNodePorts: { type: 'boolean' },
+          addressFamilies: {
+            type: 'array',
+            description: 'The families spec.loadBalancerIP may be of.',
+            items: { type: 'string', enum: ['IPv4', 'IPv6'] },
+          },
+          maxListeners: {
+            type: 'integer',
+            description: 'The most ports one load balancer can have; absent when there is no limit.',
+          },
         },
       },
       conditions: {

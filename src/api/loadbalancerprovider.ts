@@ -52,6 +52,8 @@ export interface LoadBalancerProvider {
     readonly resourceVersion?: string;
     readonly uid?: string;
     readonly creationTimestamp?: string | Date;
+    readonly deletionTimestamp?: string | Date;
+    readonly finalizers?: readonly string[];
   };
   readonly spec: LoadBalancerProviderSpec;
   readonly status?: LoadBalancerProviderStatus;

@@ -43,6 +43,11 @@ export async function cleanUp(
       handles.push(lookup.handle);
       continue;
     }
+    if (lookup.state === 'missing' && lookup.nothingLeft === true) {
+      const message = `LoadBalancerProvider ${name} is gone, and its load balancers went with it; releasing the Service.`;
+      deps.say({ type: 'Normal', reason: Reason.Deleted, message, once: true });
+      continue;
+    }
     const why = lookup.state === 'missing' ? 'does not exist' : `is not ready (${lookup.message})`;
     const message = `Cannot delete load balancer: LoadBalancerProvider ${name} ${why}; the finalizer ${FINALIZER} stays until it can.`;
     deps.say({ type: 'Warning', reason: Reason.DeleteFailed, message, once: true });

@@ -2,6 +2,12 @@
 export const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
 
 /**
+ * Goes on every LoadBalancerProvider; comes off only once no Service has a load balancer through
+ * it (our finalizer + PROVIDER_ANNOTATION naming it), as kubernetes.io/pv-protection does for volumes.
+ */
+export const PROVIDER_FINALIZER = 'cloudlb.dev/provider-protection';
+
+/**
  * Which LoadBalancerProvider built this Service's load balancer. Written together with the
  * finalizer, because spec.loadBalancerClass is wiped when the type changes away from
  * LoadBalancer and the default provider can change: cleanup must still know whom to ask.

@@ -403,8 +403,9 @@ test('ensureFailure: requeue while provisioning, stop on permanent, retry the re
   const table: [string, unknown, boolean, string, string | undefined, boolean][] = [
     ['provisioning a new one', provisioning, true, 'requeueAfter', 'Provisioning', false],
     ['provisioning an update', provisioning, false, 'requeueAfter', undefined, false],
-    ['permanent on create', permanent, true, 'permanent', 'SyncFailed', true],
-    ['permanent on update', permanent, false, 'permanent', 'SyncFailed', true],
+    ['permanent on create', permanent, true, 'permanent', 'InvalidSpec', true],
+    ['permanent on update', permanent, false, 'permanent', 'InvalidSpec', true],
+    ['permanent, no field', new PermanentError('refused'), true, 'permanent', 'SyncFailed', true],
     ['transient on create', transient, true, 'retry', 'SyncFailed', true],
     ['transient on update: stays ready', transient, false, 'retry', undefined, true],
   ];

@@ -265,5 +265,8 @@ export function ensureFailure(err: unknown, creating: boolean): FailureVerdict {
   const permanent = err instanceof PermanentError;
   const outcome: Outcome = permanent ? PERMANENT : { kind: 'retry', error: err };
   if (!creating && !permanent) return { outcome, warning };
-  return { outcome, warning, ready: { status: 'False', reason: ReadyReason.SyncFailed, message } };
+  // The cloud named a field the user can change (a quota raised beyond our checks): the same
+  // InvalidSpec a refusal before any cloud call gets.
+  const reason = permanent && err.field !== undefined ? ReadyReason.InvalidSpec : ReadyReason.SyncFailed;
+  return { outcome, warning, ready: { status: 'False', reason, message } };
 }

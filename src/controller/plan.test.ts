@@ -17,6 +17,12 @@ function ready(capabilities: Capabilities = FULL_CAPABILITIES, instanceId = 1): 
   return { state: 'ready', handle: { name: 'p', type: 'local', instanceId, provider, capabilities } };
 }
 
+function deletingProvider(): ProviderLookup {
+  const lookup = ready();
+  assert.ok(lookup.state === 'ready');
+  return { ...lookup, deleting: true };
+}
+
 function service(options: { claimed?: boolean; annotations?: Record<string, string>; ports?: number } = {}): V1Service {
   return {
     metadata: {
@@ -86,6 +92,16 @@ test('planEnsure: wait, refuse, ensure or nothing to do', () => {
       'wait: LoadBalancerProvider p is not ready: Secret s lacks key k',
     ],
     ['first time', {}, 'ensure (neverEnsured): 80/TCP + claim'],
+    [
+      'provider being deleted: no new Service',
+      { lookup: deletingProvider() },
+      'wait: LoadBalancerProvider p is being deleted: it serves the Services it has, and takes no new one',
+    ],
+    [
+      'provider being deleted: its own Services are still served',
+      { service: claimed, lookup: deletingProvider() },
+      'ensure (neverEnsured): 80/TCP',
+    ],
     ['claimed already', { service: claimed }, 'ensure (neverEnsured): 80/TCP'],
     [
       'a port the provider cannot carry is left out',

@@ -60,6 +60,10 @@ export function planEnsure(input: PlanInput): Plan {
     return { kind: 'wait', ready: { status: 'False', reason: ReadyReason.ProviderNotReady, message } };
   }
   const { handle } = lookup;
+  if (lookup.deleting === true && needsClaim(service, handle.name)) {
+    const message = `LoadBalancerProvider ${providerName} is being deleted: it serves the Services it has, and takes no new one`;
+    return { kind: 'wait', ready: { status: 'False', reason: ReadyReason.ProviderNotReady, message } };
+  }
   const interpretation = interpret(handle, service);
   const desired = buildDesired({ service, targets: input.targets, clusterName: input.clusterName, interpretation });
   const validation = validate({

@@ -11,9 +11,21 @@ export interface ProviderHandle {
 }
 
 export type ProviderLookup =
-  | { readonly state: 'ready'; readonly handle: ProviderHandle }
+  | {
+      readonly state: 'ready';
+      readonly handle: ProviderHandle;
+      /** Its deletion is held by its Services (protection.ts): it serves them, and takes no new one. */
+      readonly deleting?: boolean;
+    }
   | { readonly state: 'notReady'; readonly message: string }
-  | { readonly state: 'missing' };
+  | {
+      readonly state: 'missing';
+      /**
+       * This process built the provider and saw it go, and its type keeps nothing outside the
+       * operator (ProviderDefinition.resourcesDieWithProvider): no load balancer of it is left.
+       */
+      readonly nothingLeft?: boolean;
+    };
 
 /** The provider manager as the reconciler sees it. */
 export interface ProviderDirectory {

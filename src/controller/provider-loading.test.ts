@@ -28,11 +28,15 @@ test("a type's implementation is loaded with its first provider object and relea
     namespace: 'ns',
     listProviders: () => objects,
     getSecret: () => undefined,
-    custom: { patchClusterCustomObjectStatus: () => Promise.resolve({}) } as unknown as CustomObjectsApi,
+    custom: {
+      patchClusterCustomObjectStatus: () => Promise.resolve({}),
+      patchClusterCustomObject: () => Promise.resolve({}),
+    } as unknown as CustomObjectsApi,
     events: { record: () => undefined },
     log: silentLogger(),
     countCall: () => undefined,
     onChange: () => undefined,
+    servicesUsing: () => [],
   });
 
   await manager.sync();

@@ -14,6 +14,8 @@ import { PermanentError } from '../provider/errors/index.ts';
 import type { ProviderDefinition, ProviderFactory, ProviderRegistry } from '../provider/registry.ts';
 import { classOf, indexProviders, type ClassIndex } from './classes.ts';
 import { errorText } from './messages.ts';
+import { protection, type Protection } from './protection.ts';
+import { rangeConflicts, type ClaimingObject } from './range-claims.ts';
 import type { EventSink, ProviderHandle, ProviderLookup } from './reconcile.ts';
 
 /** "Internal", "External,Internal" or "none": the schemes on which the provider carries SCTP. */
@@ -68,6 +70,8 @@ export interface ProviderManagerOptions {
   readonly countCall: (provider: string, operation: string) => void;
   /** A provider was built, rebuilt, broken or removed: its Services must be reconciled again. */
   readonly onChange: (providerName: string) => void;
+  /** `namespace/name` of the Services that have a load balancer through the provider (protection.ts). */
+  readonly servicesUsing: (providerName: string) => readonly string[];
 }
 
 /**
@@ -79,6 +83,10 @@ export class ProviderManager {
   readonly #entries = new Map<string, Entry>();
   /** Loaded factories by provider type, kept while some LoadBalancerProvider of the type exists. */
   readonly #factories = new Map<string, Promise<ProviderFactory>>();
+  /** Providers this process built and saw removed, by name → type, for lookup's `nothingLeft`. */
+  readonly #gone = new Map<string, string>();
+  /** The last hold message said per provider, so each is said once. */
+  readonly #held = new Map<string, string>();
   #nextInstance = 1;
   #serviceCounts = new Map<string, number>();
   #defaultsWarned = '';
@@ -96,9 +104,16 @@ export class ProviderManager {
     const entry = this.#entries.get(name);
     if (entry === undefined) {
       const exists = this.#options.listProviders().some((p) => p.metadata.name === name);
-      return exists ? { state: 'notReady', message: 'not built yet' } : { state: 'missing' };
+      if (exists) return { state: 'notReady', message: 'not built yet' };
+      const goneType = this.#gone.get(name);
+      const definition = goneType === undefined ? undefined : this.#options.registry.get(goneType);
+      return { state: 'missing', nothingLeft: definition?.resourcesDieWithProvider === true };
     }
-    if (entry.handle !== undefined) return { state: 'ready', handle: entry.handle };
+    if (entry.handle !== undefined) {
+      const object = this.#options.listProviders().find((p) => p.metadata.name === name);
+      const deleting = object?.metadata.deletionTimestamp !== undefined;
+      return { state: 'ready', handle: entry.handle, ...(deleting ? { deleting } : {}) };
+    }
     return { state: 'notReady', message: entry.problem?.message ?? 'not built yet' };
   }
 
@@ -135,14 +150,17 @@ export class ProviderManager {
   async #syncAll(): Promise<void> {
     const objects = this.#options.listProviders();
     const index = indexProviders(objects);
+    const conflicts = rangeConflicts(objects.map((object) => this.#claimsOf(object)));
     const seen = new Set<string>();
     for (const object of objects) {
       seen.add(object.metadata.name);
-      await this.#syncOne(object, index);
+      await this.#syncOne(object, index, conflicts.get(object.metadata.name));
     }
     for (const [name, entry] of [...this.#entries]) {
       if (seen.has(name)) continue;
       this.#entries.delete(name);
+      this.#held.delete(name);
+      if (entry.handle !== undefined) this.#gone.set(name, entry.handle.type);
       await this.#closeHandle(entry);
       this.#options.log.info({ provider: name }, 'provider removed');
       this.#options.onChange(name);
@@ -188,7 +206,16 @@ export class ProviderManager {
     }
   }
 
-  async #syncOne(object: ProviderObject, index: ClassIndex): Promise<void> {
+  /** The address ranges the object's spec claims for itself alone (ProviderDefinition.exclusiveRanges). */
+  #claimsOf(object: ProviderObject): ClaimingObject {
+    const type = providerType(object, this.#options.registry.types());
+    const definition = type === undefined ? undefined : this.#options.registry.get(type);
+    const claims = definition?.exclusiveRanges?.(specBlock(object, definition.type)) ?? [];
+    return { name: object.metadata.name, created: object.metadata.creationTimestamp, claims };
+  }
+
+  /** `conflict`: why the object's address claim cannot be granted (rangeConflicts), if it cannot. */
+  async #syncOne(object: ProviderObject, index: ClassIndex, conflict: string | undefined): Promise<void> {
     const name = object.metadata.name;
     const type = providerType(object, this.#options.registry.types());
     const secretName = object.spec.credentialsSecretRef?.name;
@@ -197,12 +224,14 @@ export class ProviderManager {
       object.metadata.generation,
       object.spec,
       secret?.metadata?.resourceVersion ?? null,
+      conflict ?? null,
     ]);
     let entry = this.#entries.get(name);
     if (entry?.fingerprint !== fingerprint) {
       const old = entry;
       entry = { fingerprint };
-      await this.#build(object, type, secretName, secret, entry);
+      if (conflict !== undefined) entry.problem = { credentials: false, reason: 'InvalidSpec', message: conflict };
+      else await this.#build(object, type, secretName, secret, entry);
       this.#entries.set(name, entry);
       if (old !== undefined) await this.#closeHandle(old);
       const problem = entry.problem;
@@ -210,11 +239,52 @@ export class ProviderManager {
         this.#event(object, 'Warning', problem.reason, problem.message);
         this.#options.log.warn({ provider: name, reason: problem.reason }, problem.message);
       }
-      if (entry.handle !== undefined)
+      if (entry.handle !== undefined) {
+        this.#gone.delete(name);
         this.#options.log.info({ provider: name, type, instance: entry.handle.instanceId }, 'provider built');
+      }
       this.#options.onChange(name);
     }
-    await this.#writeStatus(object, entry, type, index);
+    const guard = protection(
+      {
+        name,
+        finalizers: object.metadata.finalizers ?? [],
+        deleting: object.metadata.deletionTimestamp !== undefined,
+      },
+      this.#options.servicesUsing(name),
+    );
+    await this.#writeStatus(object, entry, type, index, guard.kind === 'hold' ? guard.message : undefined);
+    await this.#protect(object, guard);
+  }
+
+  /** Puts on, keeps or takes off the provider-protection finalizer (protection.ts). */
+  async #protect(object: ProviderObject, guard: Protection): Promise<void> {
+    const name = object.metadata.name;
+    if (guard.kind === 'hold') {
+      if (this.#held.get(name) === guard.message) return;
+      this.#held.set(name, guard.message);
+      this.#event(object, 'Warning', 'DeletionBlocked', guard.message);
+      this.#options.log.info({ provider: name, remaining: guard.remaining }, 'provider deletion held by its Services');
+      return;
+    }
+    if (guard.kind === 'none') return;
+    try {
+      // resourceVersion makes the merge patch conditional: a finalizer another party changed meanwhile is not lost.
+      await this.#options.custom.patchClusterCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          name,
+          body: { metadata: { finalizers: guard.finalizers, resourceVersion: object.metadata.resourceVersion } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      if (guard.kind === 'release')
+        this.#options.log.info({ provider: name }, 'no Service uses the provider any more: its deletion proceeds');
+    } catch (err) {
+      this.#options.log.warn({ provider: name, err: errorText(err) }, 'updating the provider finalizer failed');
+    }
   }
 
   async #build(
@@ -309,7 +379,14 @@ export class ProviderManager {
     );
   }
 
-  async #writeStatus(object: ProviderObject, entry: Entry, type: string | undefined, index: ClassIndex): Promise<void> {
+  /** `held`: the hold message while the object's deletion waits for its Services. */
+  async #writeStatus(
+    object: ProviderObject,
+    entry: Entry,
+    type: string | undefined,
+    index: ClassIndex,
+    held: string | undefined,
+  ): Promise<void> {
     const name = object.metadata.name;
     const problem = entry.problem;
     const shadow = index.shadowed.get(name);
@@ -340,7 +417,9 @@ export class ProviderManager {
           }
         : { type: 'Ready', status: 'True', reason: 'Built', message: `Serving Services of class ${classOf(object)}.` };
     const now = new Date().toISOString();
-    const conditions = [ready, credentials].map((c): Condition => {
+    const deletion: Omit<Condition, 'lastTransitionTime'>[] =
+      held === undefined ? [] : [{ type: 'DeletionBlocked', status: 'True', reason: 'ServicesRemain', message: held }];
+    const conditions = [ready, credentials, ...deletion].map((c): Condition => {
       const previous = object.status?.conditions?.find((p) => p.type === c.type);
       const lastTransitionTime = previous?.status === c.status ? previous.lastTransitionTime : now;
       return { ...c, observedGeneration: object.metadata.generation ?? 0, lastTransitionTime };

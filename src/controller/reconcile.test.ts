@@ -158,7 +158,11 @@ test('permanent provider error → Warning + condition, then no retry until some
   h.cloud.fail('ensure', 'permanent');
   h.put(lbSpec);
   assert.deepEqual(await h.run(), { kind: 'permanent' });
-  assert.equal(h.get().status?.conditions?.[0]?.reason, 'SyncFailed');
+  assert.equal(
+    h.get().status?.conditions?.[0]?.reason,
+    'InvalidSpec',
+    'the test cloud names a field: the user can fix it',
+  );
   const calls = h.cloud.count('ensure');
   assert.deepEqual(await h.run(), { kind: 'permanent' });
   assert.equal(h.cloud.count('ensure'), calls);

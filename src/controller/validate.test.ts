@@ -12,7 +12,10 @@ const aws: Capabilities = {
   sourceRanges: true,
   staticAddress: true,
   needsNodePorts: true,
+  addressFamilies: ['IPv4'],
+  maxListeners: 50,
 };
+const { maxListeners: _limit, ...unlimited } = aws;
 const provider = { name: 'aws', type: 'aws' };
 const svc: V1Service = { metadata: { name: 's', namespace: 'n' }, spec: { type: 'LoadBalancer' } };
 
@@ -27,6 +30,8 @@ function desired(listeners: Listener[], extra: Partial<DesiredLoadBalancer> = {}
 const tcp80 = { port: 80, protocol: 'TCP', nodePort: 30080 } as const;
 const udp53 = { port: 53, protocol: 'UDP', nodePort: 30053 } as const;
 const sctp9999 = { port: 9999, protocol: 'SCTP', nodePort: 30999 } as const;
+const manyPorts = (count: number): Listener[] =>
+  Array.from({ length: count }, (_, i) => ({ port: 1000 + i, protocol: 'TCP', nodePort: 31000 + i }));
 const noProblems = { scheme: 'External' as const, options: undefined, problems: [] };
 
 test('SCTP is refused on its own port; the other ports are served', () => {
@@ -132,6 +137,62 @@ test('table: capabilities × listeners', () => {
       problemFields: ['spec.loadBalancerIP'],
     },
     { name: 'no ports', caps: aws, d: desired([]), listeners: [], errors: [], problemFields: ['spec.ports'] },
+    {
+      name: 'requested address is not an IP',
+      caps: aws,
+      d: desired([tcp80], { requestedAddress: 'my-lb.example.com' }),
+      listeners: [80],
+      errors: [],
+      problemFields: ['spec.loadBalancerIP'],
+    },
+    {
+      name: 'requested address of a family the provider cannot serve',
+      caps: aws,
+      d: desired([tcp80], { requestedAddress: '2001:db8::1' }),
+      listeners: [80],
+      errors: [],
+      problemFields: ['spec.loadBalancerIP'],
+    },
+    {
+      name: 'requested IPv6 address where IPv6 is served',
+      caps: { ...aws, addressFamilies: ['IPv4', 'IPv6'] },
+      d: desired([tcp80], { requestedAddress: '2001:db8::1' }),
+      listeners: [80],
+      errors: [],
+      problemFields: [],
+    },
+    {
+      name: 'exactly the listener limit',
+      caps: aws,
+      d: desired(manyPorts(50)),
+      listeners: manyPorts(50).map((l) => l.port),
+      errors: [],
+      problemFields: [],
+    },
+    {
+      name: 'one listener over the limit',
+      caps: aws,
+      d: desired(manyPorts(51)),
+      listeners: manyPorts(51).map((l) => l.port),
+      errors: [],
+      problemFields: ['spec.ports'],
+    },
+    {
+      name: 'over the limit counting only the carried ports',
+      caps: aws,
+      d: desired([...manyPorts(50), sctp9999]),
+      listeners: manyPorts(50).map((l) => l.port),
+      errors: ['cloudlb.dev/ProtocolNotSupported'],
+      problemFields: [],
+    },
+    {
+      name: 'no listener limit',
+      caps: unlimited,
+      d: desired(manyPorts(200)),
+      listeners: manyPorts(200).map((l) => l.port),
+      errors: [],
+      problemFields: [],
+    },
   ];
   for (const c of cases) {
     const v = validate({
@@ -181,4 +242,33 @@ test('source ranges in spec are named as the spec field', () => {
     provider,
   });
   assert.equal(v.problems[0]?.field, 'spec.loadBalancerSourceRanges');
+});
+
+test('the refusal of spec.loadBalancerIP names the value and what is allowed', () => {
+  const check = (requested: string) =>
+    validate({
+      service: { ...svc, spec: { loadBalancerIP: requested } },
+      desired: desired([tcp80], { requestedAddress: requested }),
+      capabilities: aws,
+      interpretation: noProblems,
+      provider,
+    }).problems;
+  assert.deepEqual(check('not-an-ip'), [
+    { field: 'spec.loadBalancerIP', message: '"not-an-ip" is not an IP address such as 203.0.113.10.' },
+  ]);
+  assert.deepEqual(check('fd00::1'), [
+    { field: 'spec.loadBalancerIP', message: 'fd00::1 is an IPv6 address; provider aws (aws) serves IPv4 addresses.' },
+  ]);
+  assert.deepEqual(check('203.0.113.10'), []);
+});
+
+test("an address from the provider's own annotation is left to the provider", () => {
+  const v = validate({
+    service: svc,
+    desired: desired([tcp80], { requestedAddress: 'eipalloc-0abc' }),
+    capabilities: aws,
+    interpretation: { ...noProblems, requestedAddress: 'eipalloc-0abc' },
+    provider,
+  });
+  assert.deepEqual(v.problems, []);
 });

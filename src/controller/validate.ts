@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { V1Service } from '@kubernetes/client-node';
 import type {
+  AddressFamily,
   Capabilities,
   DesiredLoadBalancer,
   FieldProblem,
@@ -98,6 +99,11 @@ export function validate(input: {
       field: 'spec.loadBalancerIP',
       message: `${label} cannot honour a requested address (${desired.requestedAddress}); remove it.`,
     });
+  } else if (input.interpretation.requestedAddress === undefined) {
+    // A provider annotation's address is that provider's to check (interpret); spec.loadBalancerIP,
+    // which the API server accepts as any string, is checked here for every provider alike.
+    const problem = requestedAddressProblem(desired.requestedAddress, capabilities, label);
+    if (problem !== undefined) problems.push(problem);
   }
 
   const carried = scheme?.protocols ?? [];
@@ -145,5 +151,35 @@ export function validate(input: {
     });
   }
   if (desired.listeners.length === 0) problems.push({ field: 'spec.ports', message: 'The Service has no ports.' });
+  const max = capabilities.maxListeners;
+  if (max !== undefined && listeners.length > max) {
+    problems.push({
+      field: 'spec.ports',
+      message: `${label} allows at most ${max} ports on one load balancer; this Service has ${listeners.length}. Split it into several Services.`,
+    });
+  }
   return { listeners, refused, problems };
+}
+
+/** spec.loadBalancerIP must be an address, of a family the provider can serve. */
+function requestedAddressProblem(
+  requested: string | undefined,
+  capabilities: Capabilities,
+  label: string,
+): FieldProblem | undefined {
+  if (requested === undefined) return undefined;
+  const family = addressFamily(requested);
+  if (family === undefined)
+    return { field: 'spec.loadBalancerIP', message: `"${requested}" is not an IP address such as 203.0.113.10.` };
+  if (!capabilities.addressFamilies.includes(family))
+    return {
+      field: 'spec.loadBalancerIP',
+      message: `${requested} is an ${family} address; ${label} serves ${capabilities.addressFamilies.join(', ') || 'no requested'} addresses.`,
+    };
+  return undefined;
+}
+
+function addressFamily(text: string): AddressFamily | undefined {
+  const family = isIP(text);
+  return family === 4 ? 'IPv4' : family === 6 ? 'IPv6' : undefined;
 }

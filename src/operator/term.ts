@@ -5,6 +5,7 @@ import { resolveProvider } from '../controller/classes.ts';
 import { PROVIDER_ANNOTATION } from '../controller/constants.ts';
 import { serviceKey } from '../controller/desired.ts';
 import { errorText } from '../controller/messages.ts';
+import { servicesClaimedBy } from '../controller/protection.ts';
 import { ProviderManager } from '../controller/providers.ts';
 import { Reconciler, type EventSink } from '../controller/reconcile.ts';
 import type { ServiceWriter } from '../controller/service-writer.ts';
@@ -82,6 +83,7 @@ export class LeadingTerm implements EventTarget {
       log: log.child({ part: 'providers' }),
       countCall: (provider, operation) => metrics.cloudCalls.inc({ provider, operation }),
       onChange: (name) => this.#enqueueWhere((s) => servedBy(s, name, manager)),
+      servicesUsing: (name) => servicesClaimedBy(informers.services.list(), name),
     });
     this.#manager = manager;
     this.#reconciler = new Reconciler({

@@ -139,3 +139,15 @@ test('an abort between retries stops the retry loop', async () => {
   await assert.rejects(c.call('fake:Describe', controller.signal, send), (error) => error === reason);
   assert.deepEqual(counted, ['fake:Describe']);
 });
+
+test("an invalid failure that names a user's field carries it on the PermanentError, tried once", async () => {
+  const { caller: c } = caller();
+  const quota = Object.assign(new FakeCloudError('invalid', 'TooManyListeners'), {
+    failure: { kind: 'invalid', code: 'TooManyListeners', field: 'spec.ports' } satisfies Failure,
+  });
+  const cloud = failing(quota);
+  const error = await rejection(c.call('fake:CreateListener', signal, cloud.send));
+  assert.ok(error instanceof PermanentError);
+  assert.equal(error.field, 'spec.ports');
+  assert.equal(cloud.attempts(), 1);
+});

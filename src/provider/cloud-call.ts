@@ -21,6 +21,11 @@ export interface Failure {
   readonly kind: FailureKind;
   /** The cloud's own error code, recorded on the ProviderError/PermanentError message. */
   readonly code: string | undefined;
+  /**
+   * For `invalid`: the field a user would change, as written in YAML, when the cloud's code names
+   * one (a quota on the listeners of one load balancer → `spec.ports`). It goes on PermanentError.
+   */
+  readonly field?: string;
 }
 
 export interface RetryPolicy {
@@ -115,7 +120,8 @@ export class CloudCaller {
     const what = target === undefined ? operation : `${operation} ${target}`;
     const code = failure.code === undefined ? '' : ` (${failure.code})`;
     if (failure.kind === 'invalid') {
-      return new PermanentError(`${this.#options.cloud} rejected ${what}${code}: ${detail}`, { cause });
+      const field = failure.field === undefined ? {} : { field: failure.field };
+      return new PermanentError(`${this.#options.cloud} rejected ${what}${code}: ${detail}`, { ...field, cause });
     }
     return new ProviderError(`${what} failed${code}: ${detail}`, {
       operation,

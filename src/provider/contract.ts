@@ -8,6 +8,8 @@ export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 export type Scheme = 'External' | 'Internal';
 export const SCHEMES: readonly Scheme[] = ['External', 'Internal'];
 
+export type AddressFamily = 'IPv4' | 'IPv6';
+
 export interface SchemeCapabilities {
   readonly protocols: readonly Protocol[];
 }
@@ -26,6 +28,10 @@ export interface Capabilities {
   readonly staticAddress: boolean;
   /** Targets are nodes on their node ports: allocateLoadBalancerNodePorts=false cannot work. */
   readonly needsNodePorts: boolean;
+  /** The families a requested address (spec.loadBalancerIP) may be of. */
+  readonly addressFamilies: readonly AddressFamily[];
+  /** The most listeners (ports) one load balancer can have; absent when the provider has no limit. */
+  readonly maxListeners?: number;
 }
 
 /** Who owns a cloud resource. Every resource a provider creates carries all of it. */

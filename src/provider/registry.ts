@@ -36,6 +36,14 @@ export type ProviderFactory = (spec: unknown, context: ProviderContext) => LoadB
  */
 export type SpecSchema = z.ZodObject;
 
+/** An address range an object's spec claims for itself alone, and the field that sets it. */
+export interface ClaimedRange {
+  /** As a user writes it: `spec.local.addressPool`. */
+  readonly field: string;
+  /** A CIDR, IPv4 or IPv6. */
+  readonly cidr: string;
+}
+
 /** Everything the operator, the CRD and the API types know about one cloud. */
 export interface ProviderDefinition<Type extends string = string, Spec extends SpecSchema = SpecSchema> {
   /** The key of the spec block (`spec.aws`) and the `status.type` of its objects. */
@@ -58,6 +66,20 @@ export interface ProviderDefinition<Type extends string = string, Spec extends S
    * light: generating the CRD or starting with no provider of this type loads no SDK.
    */
   readonly load: () => Promise<ProviderFactory>;
+  /**
+   * Pure. The address ranges the spec block claims for itself alone (a pool this machine hands
+   * out). Two objects whose claims overlap, of any types, would hand out the same address: the
+   * one created later is refused (Ready=False InvalidSpec naming the field) and serves no Service.
+   * Absent: the provider claims nothing (the cloud allocates addresses).
+   */
+  readonly exclusiveRanges?: (spec: unknown) => readonly ClaimedRange[];
+  /**
+   * Everything an instance makes lives in the operator's process and goes with close() (the local
+   * provider's proxies). A Service whose provider of this type is gone is then released, not held
+   * by its finalizer for a provider that will never come back to clean up. Cloud providers leave it
+   * unset: their resources outlive the provider object.
+   */
+  readonly resourcesDieWithProvider?: boolean;
 }
 
 /** Keeps a definition's literal type name and its spec schema's type, from which src/api derives the CRD types. */

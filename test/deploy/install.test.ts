@@ -20,6 +20,7 @@ import {
   createService,
   deleteNode,
   deleteProvider,
+  dropProviderFinalizers,
   eventLine,
   getProvider,
   getService,
@@ -74,6 +75,8 @@ after(async () => {
   await deleteNode(cluster, nodeName);
   // Everything cluster-scoped that deploy/ created. The namespace stays Terminating on this
   // control plane (it has no namespace controller to empty it); nothing else uses it.
+  // The stopped operator cannot take its protection finalizer off them any more.
+  for (const name of ['aws', 'gcp']) await dropProviderFinalizers(cluster, name);
   await kubectl(['delete', '--ignore-not-found', 'loadbalancerprovider', 'aws', 'gcp']);
   await kubectl(['delete', '--ignore-not-found', 'clusterrolebinding', OPERATOR_NAME]);
   await kubectl(['delete', '--ignore-not-found', 'clusterrole', OPERATOR_NAME]);
@@ -255,6 +258,7 @@ test('kubectl auth can-i, as the operator: what it needs is allowed, the rest re
     ['patch', 'events', '-n', 'default'],
     ['watch', 'loadbalancerproviders.cloudlb.dev'],
     ['patch', 'loadbalancerproviders.cloudlb.dev', '--subresource=status'],
+    ['patch', 'loadbalancerproviders.cloudlb.dev'],
     ['watch', 'secrets', '-n', OPERATOR_NAMESPACE],
     ['create', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE],
     ['update', 'leases.coordination.k8s.io/cloud-lb-operator', '-n', OPERATOR_NAMESPACE],
@@ -271,7 +275,7 @@ test('kubectl auth can-i, as the operator: what it needs is allowed, the rest re
     ['update', 'services', '--subresource=status', '-n', 'any-namespace'],
     ['delete', 'events', '-n', 'default'],
     ['create', 'loadbalancerproviders.cloudlb.dev'],
-    ['patch', 'loadbalancerproviders.cloudlb.dev'],
+    ['update', 'loadbalancerproviders.cloudlb.dev'],
     ['delete', 'loadbalancerproviders.cloudlb.dev'],
     ['update', 'leases.coordination.k8s.io/someone-else', '-n', OPERATOR_NAMESPACE],
     ['delete', 'leases.coordination.k8s.io/cloud-lb-operator', '-n', OPERATOR_NAMESPACE],

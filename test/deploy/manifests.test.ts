@@ -48,7 +48,9 @@ function permissions(rules: readonly V1PolicyRule[]): string[] {
 const CLUSTER_PERMISSIONS = [
   'cloudlb.dev loadbalancerproviders get',
   'cloudlb.dev loadbalancerproviders list',
+  'cloudlb.dev loadbalancerproviders patch',
   'cloudlb.dev loadbalancerproviders watch',
+  'cloudlb.dev loadbalancerproviders/finalizers update',
   'cloudlb.dev loadbalancerproviders/status patch',
   'core events create',
   'core events patch',

@@ -243,6 +243,17 @@ describe('GCP provider against the GCE fake', () => {
     );
   });
 
+  it("an address Compute Engine refuses is the user's spec.loadBalancerIP, and permanent", async () => {
+    // The controller refuses a non-IP before any call (validate.ts); what only Compute Engine can
+    // decide still comes back naming the field the user would change.
+    const lb = desired({ requestedAddress: 'not-an-address' });
+    await assert.rejects(
+      r.provider.ensure(lb, signal()),
+      (e: unknown) => e instanceof PermanentError && e.field === 'spec.loadBalancerIP',
+    );
+    await r.provider.delete(lb, signal());
+  });
+
   it('keeps a user-supplied address on delete, releases its own', async () => {
     const [op] = await addresses.insert({ ...p, addressResource: { name: 'user-ip', addressType: 'EXTERNAL' } });
     void op;

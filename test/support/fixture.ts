@@ -2,7 +2,15 @@
 // events, and an operator wired to the in-memory test provider.
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
-import type { CoreV1Event, V1Node, V1NodeAddress, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type V1Node,
+  type V1NodeAddress,
+  type V1Service,
+  type V1ServicePort,
+} from '@kubernetes/client-node';
 import {
   GROUP,
   PLURAL,
@@ -54,9 +62,27 @@ export async function getProvider(cluster: TestCluster, name: string): Promise<L
   })) as LoadBalancerProvider;
 }
 
-export async function deleteProvider(cluster: Pick<TestCluster, 'custom'>, name: string): Promise<void> {
+/**
+ * Deletes a provider, as an administrator would after the operator stopped: first takes off the
+ * protection finalizer, which no stopped operator can take off (`keepFinalizer` leaves it on).
+ */
+export async function deleteProvider(
+  cluster: Pick<TestCluster, 'custom'>,
+  name: string,
+  options: { keepFinalizer?: boolean } = {},
+): Promise<void> {
+  if (options.keepFinalizer !== true) await dropProviderFinalizers(cluster, name);
   await cluster.custom
     .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })
+    .catch(() => undefined);
+}
+
+export async function dropProviderFinalizers(cluster: Pick<TestCluster, 'custom'>, name: string): Promise<void> {
+  await cluster.custom
+    .patchClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, name, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )
     .catch(() => undefined);
 }
 
