@@ -386,8 +386,8 @@ try {
     `  of which the create call  p50 ${ms(percentile(probed.createRoundTrips, 0.5))}, p99 ${ms(percentile(probed.createRoundTrips, 0.99))} (the driver's round trip to the API server)`,
     `status writes under churn   ${((statusWrites(afterChurn) - statusWrites(beforeChurn)) / churnWindow).toFixed(1)}/s (${statusWrites(afterChurn) - statusWrites(beforeChurn)} in ${churnWindow.toFixed(1)} s)`,
     `operator writes in churn    ${writes(afterChurn, beforeChurn)}`,
-    `operator after churn        ${memoryLine(afterChurn.memory, afterChurnGc)}`,
-    `operator peak               RSS ${mib(afterChurn.peakRss)}, heap used ${mib(afterChurn.peakHeapUsed)}`,
+    `operator after churn        ${memoryLine(afterChurn.memory, afterChurnGc)} (RSS grown by the heap snapshot taken before churn)`,
+    `operator peak (incl. snapshot) RSS ${mib(afterChurn.peakRss)}, heap used ${mib(afterChurn.peakHeapUsed)}`,
   ]);
 } finally {
   await cleanUp();
