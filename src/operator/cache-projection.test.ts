@@ -24,7 +24,15 @@ import { conditionFor, hasOurStatus, ReadyReason, statusPatch } from '../control
 import { wantedBy } from '../controller/sweep.ts';
 import { builtinRegistry } from '../provider/builtin.ts';
 import type { Capabilities, Interpretation, LoadBalancerProvider } from '../provider/contract.ts';
-import { annotationFilter, projectNode, projectSecret, projectService, relevant } from './cache-projection.ts';
+import { protection } from '../controller/protection.ts';
+import {
+  annotationFilter,
+  projectNode,
+  projectProviderObject,
+  projectSecret,
+  projectService,
+  relevant,
+} from './cache-projection.ts';
 import { countServedServices } from './service-counts.ts';
 
 const keep = annotationFilter(builtinRegistry().annotationPrefixes());
@@ -201,6 +209,38 @@ test('table: what a Node and a Secret keep', () => {
     } as never),
     { metadata: { name: 's', namespace: 'ns', resourceVersion: '9' }, data: { k: 'dg==' } },
   );
+});
+
+test('provider protection decides the same on a cached LoadBalancerProvider as on the full object', () => {
+  const full = (finalizers: string[], deleting: boolean) => ({
+    apiVersion: 'cloudlb.dev/v1alpha1',
+    kind: 'LoadBalancerProvider',
+    metadata: {
+      name: 'p',
+      uid: 'u',
+      resourceVersion: '3',
+      generation: 2,
+      managedFields,
+      finalizers,
+      ...(deleting ? { deletionTimestamp: new Date(0).toISOString() as unknown as Date } : {}),
+    },
+    spec: { local: {} },
+  });
+  const cases: [string[], boolean, string[]][] = [
+    [[], false, []],
+    [['other.example/keep', 'cloudlb.dev/provider-protection'], false, []],
+    [['other.example/keep', 'cloudlb.dev/provider-protection'], true, []],
+    [['other.example/keep', 'cloudlb.dev/provider-protection'], true, ['ns/web']],
+  ];
+  for (const [finalizers, deleting, users] of cases) {
+    const decide = (o: { metadata?: { finalizers?: string[]; deletionTimestamp?: unknown } }) =>
+      protection(
+        { name: 'p', finalizers: o.metadata?.finalizers ?? [], deleting: o.metadata?.deletionTimestamp !== undefined },
+        users,
+      );
+    const object = full(finalizers, deleting);
+    assert.deepEqual(decide(projectProviderObject(object as never)), decide(object), JSON.stringify(finalizers));
+  }
 });
 
 test('relevant() answers the same for every Service and its projection', () => {

@@ -71,7 +71,7 @@ export function projectSecret(secret: V1Secret): V1Secret {
   return { metadata: keys(secret.metadata ?? {}), ...defined('data', secret.data) };
 }
 
-/** A LoadBalancerProvider: spec and status whole (they are small), metadata without managedFields or annotations. */
+/** A LoadBalancerProvider: spec and status whole (they are small), metadata without managedFields, labels or annotations. */
 export function projectProviderObject(
   object: KubernetesObject & { spec?: unknown; status?: unknown },
 ): KubernetesObject {
@@ -81,6 +81,9 @@ export function projectProviderObject(
       ...keys(meta),
       ...defined('generation', meta.generation),
       ...defined('creationTimestamp', meta.creationTimestamp),
+      // Provider protection (src/controller/protection.ts) reads both.
+      ...defined('deletionTimestamp', meta.deletionTimestamp),
+      ...defined('finalizers', meta.finalizers),
     },
     ...defined('spec', object.spec),
     ...defined('status', object.status),
