@@ -71,10 +71,18 @@ export class MemoStore {
  */
 export class SharedTargets {
   #current: readonly Target[] = [];
+  /** The node cache's revision `#current` was built from; undefined: build on every call. */
+  #builtAt: number | undefined;
 
-  of(nodes: readonly V1Node[]): readonly Target[] {
+  /**
+   * `revision` (the node cache's) lets every reconcile between two node changes reuse the targets
+   * instead of rebuilding and comparing them from all Nodes, the hot path under node churn.
+   */
+  of(nodes: readonly V1Node[], revision?: number): readonly Target[] {
+    if (revision !== undefined && revision === this.#builtAt) return this.#current;
     const targets = targetsOf(nodes);
     if (!isDeepStrictEqual(targets, this.#current)) this.#current = targets;
+    this.#builtAt = revision;
     return this.#current;
   }
 }

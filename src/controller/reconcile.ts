@@ -41,6 +41,8 @@ export interface ReconcilerDeps {
   readonly clusterName: string;
   readonly getService: (namespace: string, name: string) => V1Service | undefined;
   readonly nodes: () => readonly V1Node[];
+  /** The node cache's revision (SupervisedInformer.revision); without it targets are rebuilt every reconcile. */
+  readonly nodesRevision?: () => number;
   readonly classes: () => ClassIndex;
   readonly providers: ProviderDirectory;
   readonly writer: ServiceWriter;
@@ -140,7 +142,7 @@ export class Reconciler {
       service,
       providerName,
       lookup: this.#deps.providers.lookup(providerName),
-      targets: this.#targets.of(nodes),
+      targets: this.#targets.of(nodes, this.#deps.nodesRevision?.()),
       clusterName: this.#deps.clusterName,
       last: memo.last,
     });

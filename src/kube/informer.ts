@@ -74,6 +74,10 @@ export class SupervisedInformer<T extends KubernetesObject> {
   readonly #staleAfterMs: number;
   readonly #log: Logger;
   readonly #store = new Map<string, T>();
+  /** list()'s answer until the store next changes: callers on hot paths share one array. */
+  #snapshot: readonly T[] | undefined;
+  /** Counts the changes handlers were told of (not version-only updates such as Node heartbeats). */
+  #revision = 0;
   readonly #handlers: InformerHandlers<T>[] = [];
 
   #run: Run | undefined;
@@ -130,8 +134,15 @@ export class SupervisedInformer<T extends KubernetesObject> {
     return this.#synced;
   }
 
+  /** Every cached object; the same array until the store changes, so never mutate it. */
   list(): readonly T[] {
-    return [...this.#store.values()];
+    this.#snapshot ??= [...this.#store.values()];
+    return this.#snapshot;
+  }
+
+  /** Grows with every add, update or delete delivered to handlers: derived state keyed on it stays valid between them. */
+  revision(): number {
+    return this.#revision;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -232,6 +243,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     for (const [key, obj] of this.#store) {
       if (!listed.has(key)) {
         this.#store.delete(key);
+        this.#snapshot = undefined;
         this.#emit('delete', obj);
       }
     }
@@ -244,6 +256,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const old = this.#store.get(key);
     if (old !== undefined && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
     this.#store.set(key, obj);
+    this.#snapshot = undefined;
     if (old === undefined) this.#emit('add', obj);
     else if (!sameButVersion(old, obj)) this.#emit('update', obj, old);
   }
@@ -254,12 +267,14 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const old = this.#store.get(key);
     if (old === undefined) return;
     this.#store.delete(key);
+    this.#snapshot = undefined;
     this.#emit('delete', old);
   }
 
   #emit(kind: 'add' | 'delete', obj: T): void;
   #emit(kind: 'update', obj: T, old: T): void;
   #emit(kind: keyof InformerHandlers<T>, obj: T, old?: T): void {
+    this.#revision += 1;
     for (const handlers of this.#handlers) {
       try {
         if (kind === 'add') handlers.add?.(obj);

@@ -90,6 +90,7 @@ export class LeadingTerm implements EventTarget {
       clusterName: deps.clusterName,
       getService: (ns, name) => informers.services.get(name, ns),
       nodes: () => informers.nodes.list(),
+      nodesRevision: () => informers.nodes.revision(),
       classes: () => manager.classes(),
       providers: manager,
       writer: deps.writer,
