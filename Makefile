@@ -16,6 +16,8 @@ help:
 	@echo "make demo          run the operator on an embedded default (local provider) and show it working"
 	@echo "make test          type-check, lint and run every test against a real control plane"
 	@echo "make build         compile to dist/ (what the container image runs)"
+	@echo "make image         build the operator's OCI image without Docker (debootstrap + node 24) and print its archive"
+	@echo "make pause-image   build registry.k8s.io/pause:3.10.1 from hack/pause (for a node that cannot pull it)"
 	@echo "make lint          eslint + prettier --check"
 	@echo "make generate      write crds/ from the provider registry (after changing a provider's spec schema)"
 	@echo "make run ARGS=...  run the operator from source, e.g. ARGS='--cluster-name dev --kubeconfig ~/.kube/config'"
@@ -71,3 +73,13 @@ gce-fake: deps
 
 bench: deps control-plane moto
 	@$(USE_NODE); for b in bench/*.bench.ts; do echo "== $$b"; node "$$b" $(ARGS); done
+
+# No registry and no Docker engine: an OCI archive in ~/.cache/cloud-lb-operator/images, imported
+# into a running `make cluster NODE=1`. debootstrap and chroot need root.
+.PHONY: image pause-image
+image: deps
+	@command -v debootstrap >/dev/null || { echo "[deps] installing debootstrap"; apt-get update -qq && apt-get install -y -qq debootstrap; }
+	@$(USE_NODE); node scripts/image/build.ts
+
+pause-image: deps
+	@$(USE_NODE); node scripts/image/pause.ts
