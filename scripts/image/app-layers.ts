@@ -2,7 +2,7 @@
 // and the compiled operator with its package.json. Each is cached by a key of its inputs, so a
 // rebuild after a source change compiles and packs only the last one.
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../test/harness/binaries.ts';
 import { cachedLayer } from './layer.ts';
@@ -39,7 +39,7 @@ async function stagedLayer(
 ): Promise<LayerBlob> {
   const found = await store.findLayer(key);
   if (found !== undefined) return found;
-  const work = await mkdtemp(join(store.dir, '.layer-'));
+  const work = await store.scratchDir('layer');
   try {
     const root = join(work, 'root');
     const scratch = join(work, 'scratch');

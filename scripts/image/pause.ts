@@ -3,7 +3,7 @@
 // `node scripts/image/pause.ts` prints the archive's path (built once, then cached until the
 // source or the Go toolchain changes); `pauseImageArchive()` is the same for code.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../test/harness/binaries.ts';
 import { cachedLayer } from './layer.ts';
@@ -27,8 +27,7 @@ export async function pauseImageArchive(store: BlobStore = new BlobStore()): Pro
   const key = sha256(`${PAUSE_REFERENCE}\n${goVersion}\n${await readFile(SOURCE, 'utf8')}`);
   if (existsSync(archive) && existsSync(stamp) && (await readFile(stamp, 'utf8')) === key) return archive;
 
-  await mkdir(store.dir, { recursive: true });
-  const staging = await mkdtemp(join(store.dir, '.pause-'));
+  const staging = await store.scratchDir('pause');
   try {
     const started = Date.now();
     step(`compiling ${SOURCE} (CGO_ENABLED=0)`);

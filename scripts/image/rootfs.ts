@@ -2,7 +2,7 @@
 // user the official node image has (uid/gid 1000, home /home/node) and without what a container
 // never reads (apt lists, docs, man pages, locales, logs). Built once per recipe and kept as a
 // layer blob in the BlobStore; the tree itself is removed after packing.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cachedLayer } from './layer.ts';
 import { sha256, type LayerBlob } from './oci.ts';
@@ -45,7 +45,7 @@ async function prune(root: string): Promise<void> {
 async function debootstrap(store: BlobStore): Promise<string> {
   if (process.getuid?.() !== 0)
     throw new Error('building the root filesystem needs root (debootstrap and chroot); run make image as root');
-  const root = await mkdtemp(join(store.dir, '.rootfs-'));
+  const root = await store.scratchDir('rootfs');
   step(`debootstrap --variant=minbase ${DEBIAN_SUITE} from ${DEBIAN_MIRROR} (a few minutes, once)`);
   await run('debootstrap', ['--variant=minbase', DEBIAN_SUITE, root, DEBIAN_MIRROR]);
   // As the official node image creates it, so `USER 1000:1000` is the `node` user with a home.

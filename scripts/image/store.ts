@@ -3,7 +3,7 @@
 // content-addressed and shared by every image; a layer built from a known input is found again
 // by a key its caller derives from that input, so a warm rebuild packs only what changed.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Digest, LayerBlob } from './oci.ts';
@@ -28,6 +28,12 @@ export class BlobStore {
   async scratchPath(name: string): Promise<string> {
     await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
     return join(this.dir, 'blobs', `.${name}.${process.pid}.tmp`);
+  }
+
+  /** A fresh folder in the store (same file system as the blobs, so moving a result in is a rename). */
+  async scratchDir(prefix: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    return await mkdtemp(join(this.dir, `.${prefix}-`));
   }
 
   async adopt(scratch: string, digest: Digest): Promise<void> {
