@@ -185,6 +185,9 @@ for (const dir of KUSTOMIZATIONS) {
     assert.equal(ports.get('metrics'), portOf(config.metricsAddr), 'the named metrics port is --metrics-addr');
     assert.equal(ports.get('health'), portOf(config.healthAddr), 'the named health port is --health-addr');
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port: 'health' });
+    // Liveness counts only after the startup probe passed, so it needs no guessed initial delay.
+    assert.deepEqual(container.startupProbe?.httpGet, { path: '/healthz', port: 'health' });
+    assert.equal(container.livenessProbe?.initialDelaySeconds, undefined);
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'health' });
 
     const pdb = only<V1PodDisruptionBudget>(objects, 'PodDisruptionBudget');
