@@ -16,6 +16,7 @@ import {
   type ServiceEvent,
 } from './decide.ts';
 import { listenersOf, serviceKey } from './desired.ts';
+import { migratedFinalizers } from './finalizers.ts';
 import { allSkipped, carriedCount } from './eligibility.ts';
 import { MemoStore, SharedTargets, type EnsureRequest, type Memo } from './memo.ts';
 import { errorText } from './messages.ts';
@@ -97,7 +98,19 @@ export class Reconciler {
       else if (action.kind === 'clearCondition') await this.#deps.writer.clearStatus(service, { keepIngress: true });
       return DONE;
     }
+    const migrated = migratedFinalizers(service);
+    if (migrated !== undefined) service = await this.#migrateFinalizer(service, migrated);
     return await this.#ensure(service, wanted, signal);
+  }
+
+  /** Swaps the legacy finalizer for upstream's: a Service write, never a cloud call. */
+  async #migrateFinalizer(service: V1Service, finalizers: readonly string[]): Promise<V1Service> {
+    const migrated = await this.#deps.writer.replaceFinalizers(service, finalizers);
+    this.#deps.log.info(
+      { service: serviceKey(service), finalizers },
+      'moved the Service to the upstream cleanup finalizer',
+    );
+    return migrated;
   }
 
   #memoOf(service: V1Service): Memo {
