@@ -68,8 +68,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     log: log.child({ part: 'events' }),
   });
 
-  const annotationPrefixes = options.registry.annotationPrefixes();
-  const informers = createInformers({ kc, namespace, annotationPrefixes, metrics, log });
+  const informers = createInformers({ kc, namespace, registry: options.registry, metrics, log });
   await startInformers(informers);
   const synced = (): boolean => informersSynced(informers);
   const [services, nodes] = [informers.services.list().length, informers.nodes.list().length];
