@@ -28,7 +28,7 @@ import {
 } from '../support/fixture.ts';
 import { EchoNode } from '../support/echo-node.ts';
 import { reconcilesFor } from '../support/reconciles.ts';
-import { commonPort, localReply, tcpRequest, tempDir, testPool, type TempDir } from './fixtures.ts';
+import { commonPort, localReply, tcpRequest, tempDir, testPool, udpRequest, type TempDir } from './fixtures.ts';
 
 const id = suffix();
 const providerName = `local-eps-${id}`;
@@ -129,7 +129,10 @@ function slice(endpoints: V1Endpoint[], service = 'web'): V1EndpointSlice {
   return {
     metadata: { name: `${service}-1`, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
     addressType: 'IPv4',
-    ports: [{ name: 'http', port: targetPort, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', port: targetPort, protocol: 'TCP' },
+      { name: 'dns', port: targetPort, protocol: 'UDP' },
+    ],
     endpoints,
   };
 }
@@ -157,7 +160,7 @@ async function answering(ip: string, count = 6): Promise<string[]> {
   return [...replies].sort();
 }
 
-test('allocateLoadBalancerNodePorts: false → TCP through the load balancer reaches the ready endpoints', async () => {
+test('allocateLoadBalancerNodePorts: false → TCP and UDP through the load balancer reach the ready endpoints', async () => {
   await discovery.createNamespacedEndpointSlice({ namespace: ns, body: slice([endpoint(podA, true)], 'plain') });
   await createService(cluster, ns, 'plain', `cloudlb.dev/${plainProvider}`, [
     { name: 'http', port: 8080, protocol: 'TCP', targetPort: targetPort },
@@ -171,13 +174,21 @@ test('allocateLoadBalancerNodePorts: false → TCP through the load balancer rea
     ns,
     'web',
     `cloudlb.dev/${providerName}`,
-    [{ name: 'http', port: 8080, protocol: 'TCP', targetPort: targetPort }],
+    [
+      { name: 'http', port: 8080, protocol: 'TCP', targetPort: targetPort },
+      { name: 'dns', port: 5300, protocol: 'UDP', targetPort: targetPort },
+    ],
     { spec: { allocateLoadBalancerNodePorts: false } },
   );
   const created = await getService(cluster, ns, 'web');
-  assert.equal(created.spec?.ports?.[0]?.nodePort, undefined, 'no node port allocated');
+  assert.deepEqual(
+    created.spec?.ports?.map((p) => p.nodePort),
+    [undefined, undefined],
+    'no node port allocated',
+  );
   const ip = await address();
   await eventually(async () => assert.deepEqual(await answering(ip), ['pod-a', 'pod-b']));
+  assert.match(await eventually(() => udpRequest(ip, 5300, 'q')), /^pod-[ab]:q$/);
   const condition = (await getService(cluster, ns, 'web')).status?.conditions?.find(
     (c) => c.type === 'LoadBalancerReady',
   );
@@ -207,17 +218,18 @@ test('a slice change wakes only its own Service, and only one that sends to endp
   assert.equal(await reconcilesFor(running, plainProvider), plainReconciles, 'plain (node ports) was not reconciled');
 });
 
-test('allocateLoadBalancerNodePorts back to true → the node port of the node', async () => {
+test('allocateLoadBalancerNodePorts back to true → the node ports of the node', async () => {
   const ip = await address();
   await cluster.core.patchNamespacedService({
     namespace: ns,
     name: 'web',
     body: [{ op: 'replace', path: '/spec/allocateLoadBalancerNodePorts', value: true }],
   });
-  const nodePort = (await getService(cluster, ns, 'web')).spec?.ports?.[0]?.nodePort ?? 0;
-  assert.ok(nodePort > 0, 'the API server allocated a node port');
-  const node = new EchoNode(nodeName, nodeHost, { tcp: nodePort, udp: nodePort }, localReply);
+  const [tcp, udp] = (await getService(cluster, ns, 'web')).spec?.ports?.map((p) => p.nodePort ?? 0) ?? [];
+  assert.ok(tcp && udp, 'the API server allocated node ports');
+  const node = new EchoNode(nodeName, nodeHost, { tcp, udp }, localReply);
   await node.start();
   servers.push(node);
   await eventually(async () => assert.deepEqual(await answering(ip), [nodeName]));
+  assert.equal(await eventually(() => udpRequest(ip, 5300, 'q')), `${nodeName}:q`);
 });
