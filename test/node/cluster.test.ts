@@ -151,6 +151,56 @@ describe('a real node', { skip }, () => {
     );
   });
 
+  test('with two nodes, a pod on one reaches a pod on the other', async (t) => {
+    const [near, far] = [cluster.nodes[0], cluster.nodes.at(-1)];
+    if (cluster.nodes.length < 2 || near === undefined || far === undefined) {
+      t.skip('one node in this run (NODES=2 node test/run.ts … for two)');
+      return;
+    }
+    const container = (command: string) => [
+      { name: 'main', image: image.reference, imagePullPolicy: 'Never', command: ['/bin/sh', '-c', command] },
+    ];
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'far' },
+        spec: {
+          nodeName: far.name,
+          containers: container(
+            `mkdir -p /www && echo far-${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`,
+          ),
+        },
+      },
+    });
+    const farIP = await eventually(
+      async () => {
+        const s = await podStatus('far');
+        assert.equal(s?.phase, 'Running');
+        assert.ok(s.podIP);
+        return s.podIP;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, message: `pod far never ran on ${far.name}` },
+    );
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'near' },
+        spec: {
+          nodeName: near.name,
+          restartPolicy: 'Never',
+          containers: container(`until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${farIP} 8080; do sleep 1; done`),
+        },
+      },
+    });
+    await eventually(async () => assert.equal((await podStatus('near'))?.phase, 'Succeeded'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      message: `pod near (${near.name}) never reached ${farIP} on ${far.name}`,
+    });
+    const logs = await cluster.kubectl(['-n', namespace, 'logs', 'near']);
+    assert.ok(logs.stdout.includes(`far-${marker}`), logs.stdout + logs.stderr);
+  });
+
   test('from the host too, the cluster ranges lead nowhere off this machine, and pod traffic cannot leave its bridge', async () => {
     for (const unused of ['10.96.255.254', '10.244.255.254']) {
       const route = await exec('ip', ['route', 'get', unused]);
@@ -159,8 +209,8 @@ describe('a real node', { skip }, () => {
     }
     for (const command of ['iptables', 'ip6tables']) {
       for (const direction of [
-        ['-i', 'clbpods0', '!', '-o', 'clbpods0'],
-        ['!', '-i', 'clbpods0', '-o', 'clbpods0'],
+        ['-i', 'clbpods+', '!', '-o', 'clbpods+'],
+        ['!', '-i', 'clbpods+', '-o', 'clbpods+'],
       ]) {
         const rule = [
           '-t',
