@@ -42,6 +42,30 @@ describe('a real node', { skip }, () => {
   after(deleteTestNamespaces);
 
   const podStatus = async (name: string) => (await cluster.core.readNamespacedPod({ name, namespace })).status;
+  const shell = (command: string) => [
+    { name: 'main', image: image.reference, imagePullPolicy: 'Never', command: ['/bin/sh', '-c', command] },
+  ];
+  /** A shell loop that asks `host port` over HTTP until it answers (kube-proxy may lag a moment). */
+  const askUntilAnswered = (target: string) =>
+    `until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target}; do sleep 1; done`;
+  /** Runs a pod that asks until answered, and returns what it printed. */
+  const runAsker = async (name: string, command: string, nodeName?: string): Promise<string> => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: { restartPolicy: 'Never', containers: shell(command), ...(nodeName === undefined ? {} : { nodeName }) },
+      },
+    });
+    await eventually(async () => assert.equal((await podStatus(name))?.phase, 'Succeeded'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      message: `pod ${name} never got an answer (${command})`,
+    });
+    const logs = await cluster.kubectl(['-n', namespace, 'logs', name]);
+    assert.equal(logs.code, 0, logs.stderr);
+    return logs.stdout;
+  };
 
   test('every node registers and is Ready', async () => {
     const nodes = (await cluster.core.listNode()).items;
@@ -113,37 +137,10 @@ describe('a real node', { skip }, () => {
   test('a pod reaches the Service, and has no route off this machine', async () => {
     const service = await cluster.core.readNamespacedService({ name: 'web', namespace });
     const clusterIP = service.spec?.clusterIP ?? '';
-    await cluster.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'client' },
-        spec: {
-          restartPolicy: 'Never',
-          containers: [
-            {
-              name: 'client',
-              image: image.reference,
-              imagePullPolicy: 'Never',
-              command: [
-                '/bin/sh',
-                '-c',
-                `ip route; until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIP} 80; do sleep 1; done`,
-              ],
-            },
-          ],
-        },
-      },
-    });
-    await eventually(async () => assert.equal((await podStatus('client'))?.phase, 'Succeeded'), {
-      timeoutMs: 120_000,
-      intervalMs: 500,
-      message: 'the client pod never got an answer',
-    });
-    const logs = await cluster.kubectl(['-n', namespace, 'logs', 'client']);
-    assert.equal(logs.code, 0, logs.stderr);
-    assert.ok(logs.stdout.includes(marker), logs.stdout);
-    const routes = logs.stdout.split('\n').filter((line) => /^(default|\d+\.\d+\.\d+\.\d+)/.test(line));
-    assert.ok(routes.length > 0, logs.stdout);
+    const output = await runAsker('client', `ip route; ${askUntilAnswered(`${clusterIP} 80`)}`);
+    assert.ok(output.includes(marker), output);
+    const routes = output.split('\n').filter((line) => /^(default|\d+\.\d+\.\d+\.\d+)/.test(line));
+    assert.ok(routes.length > 0, output);
     assert.deepEqual(
       routes.filter((line) => line.startsWith('default')),
       [],
@@ -157,18 +154,13 @@ describe('a real node', { skip }, () => {
       t.skip('one node in this run (NODES=2 node test/run.ts … for two)');
       return;
     }
-    const container = (command: string) => [
-      { name: 'main', image: image.reference, imagePullPolicy: 'Never', command: ['/bin/sh', '-c', command] },
-    ];
     await cluster.core.createNamespacedPod({
       namespace,
       body: {
         metadata: { name: 'far' },
         spec: {
           nodeName: far.name,
-          containers: container(
-            `mkdir -p /www && echo far-${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`,
-          ),
+          containers: shell(`mkdir -p /www && echo far-${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`),
         },
       },
     });
@@ -181,24 +173,8 @@ describe('a real node', { skip }, () => {
       },
       { timeoutMs: 120_000, intervalMs: 500, message: `pod far never ran on ${far.name}` },
     );
-    await cluster.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'near' },
-        spec: {
-          nodeName: near.name,
-          restartPolicy: 'Never',
-          containers: container(`until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${farIP} 8080; do sleep 1; done`),
-        },
-      },
-    });
-    await eventually(async () => assert.equal((await podStatus('near'))?.phase, 'Succeeded'), {
-      timeoutMs: 120_000,
-      intervalMs: 500,
-      message: `pod near (${near.name}) never reached ${farIP} on ${far.name}`,
-    });
-    const logs = await cluster.kubectl(['-n', namespace, 'logs', 'near']);
-    assert.ok(logs.stdout.includes(`far-${marker}`), logs.stdout + logs.stderr);
+    const output = await runAsker('near', askUntilAnswered(`${farIP} 8080`), near.name);
+    assert.ok(output.includes(`far-${marker}`), output);
   });
 
   test('from the host too, the cluster ranges lead nowhere off this machine, and pod traffic cannot leave its bridge', async () => {
