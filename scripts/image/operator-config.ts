@@ -14,7 +14,8 @@ export const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 export const OPERATOR_IMAGE_CONFIG: RuntimeConfig = {
   // The `node` user by number, so that runAsNonRoot can verify it.
   User: '1000:1000',
-  Env: [`PATH=${IMAGE_PATH}`, 'NODE_ENV=production'],
+  // MALLOC_ARENA_MAX: see deploy/Dockerfile.
+  Env: [`PATH=${IMAGE_PATH}`, 'NODE_ENV=production', 'MALLOC_ARENA_MAX=2'],
   Entrypoint: ['node', '--enable-source-maps', 'dist/src/main.js'],
   WorkingDir: APP_DIR,
   ExposedPorts: { '8080/tcp': {}, '8081/tcp': {} },
