@@ -15,6 +15,7 @@ export const awsProvider = defineProvider({
   requiredSecretKeys: ['aws_access_key_id', 'aws_secret_access_key'],
   capabilities: AWS_CAPABILITIES,
   annotationPrefixes: [ANNOTATION_PREFIX],
+  nodeLabelAnnotations: [`${ANNOTATION_PREFIX}target-node-labels`],
   load: async () => {
     const { AwsProvider } = await import('./provider.ts');
     return (spec, context) => new AwsProvider(spec, context);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node } from '@kubernetes/client-node';
-import { ineligibility, targetsFingerprint, targetsOf } from './nodes.ts';
+import { ineligibility, targetLabelsFingerprint, targetsFingerprint, targetsOf } from './nodes.ts';
 
 function node(
   name: string,
@@ -72,4 +72,12 @@ test('fingerprint changes only when the target set changes', () => {
   assert.notEqual(targetsFingerprint(targetsOf([node('a')])), base);
   assert.notEqual(targetsFingerprint(targetsOf([node('a'), node('b', { ip: '10.0.0.9' })])), base);
   assert.equal(targetsFingerprint(targetsOf([node('a'), node('b'), node('x', { deleting: true })])), base);
+});
+
+test('a label change leaves the target-set fingerprint and changes the labels fingerprint', () => {
+  const before = targetsOf([node('a'), node('b')]);
+  const after = targetsOf([node('a'), node('b', { labels: { 'example.com/rack': 'r1' } })]);
+  assert.equal(targetsFingerprint(after), targetsFingerprint(before));
+  assert.notEqual(targetLabelsFingerprint(after), targetLabelsFingerprint(before));
+  assert.equal(targetLabelsFingerprint(targetsOf([node('b'), node('a')])), targetLabelsFingerprint(before));
 });

@@ -47,16 +47,18 @@ export function targetsOf(nodes: readonly V1Node[]): Target[] {
 
 /**
  * A stable fingerprint of the target set. Every Service behind a provider uses the same set, so
- * a node change re-syncs load balancers only when this fingerprint changes (a heartbeat or a
- * condition flip leaves it alone).
+ * a node change re-syncs load balancers only when this fingerprint changes (a heartbeat, a
+ * condition flip or a label leaves it alone: labels have targetLabelsFingerprint).
  */
 export function targetsFingerprint(targets: readonly Target[]): string {
   return JSON.stringify(
-    targets.map((t) => [
-      t.nodeName,
-      t.providerID ?? '',
-      t.addresses.map((a) => `${a.type}=${a.address}`).sort(),
-      Object.entries(t.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ]),
+    targets.map((t) => [t.nodeName, t.providerID ?? '', t.addresses.map((a) => `${a.type}=${a.address}`).sort()]),
+  );
+}
+
+/** The targets' labels alone: what only a Service that picks nodes by label cares about. */
+export function targetLabelsFingerprint(targets: readonly Target[]): string {
+  return JSON.stringify(
+    targets.map((t) => [t.nodeName, Object.entries(t.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]),
   );
 }

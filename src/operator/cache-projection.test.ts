@@ -18,7 +18,7 @@ import {
 } from '../controller/decide.ts';
 import { listenersOf, refOf, userAnnotations } from '../controller/desired.ts';
 import { endpointsOf, SERVICE_NAME_LABEL } from '../controller/endpoints.ts';
-import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
+import { targetLabelsFingerprint, targetsFingerprint, targetsOf } from '../controller/nodes.ts';
 import { planEnsure } from '../controller/plan.ts';
 import type { ProviderHandle } from '../controller/provider-handle.ts';
 import { conditionFor, hasOurStatus, ReadyReason, statusPatch } from '../controller/status.ts';
@@ -296,6 +296,7 @@ test("every decision the controller makes is the same on the cached projection a
   assert.equal(targetsOf(nodes).length, 2, 'some nodes are eligible, some not');
   assert.deepEqual(targetsOf(projectedNodes), targetsOf(nodes));
   assert.equal(targetsFingerprint(targetsOf(projectedNodes)), targetsFingerprint(targetsOf(nodes)));
+  assert.equal(targetLabelsFingerprint(targetsOf(projectedNodes)), targetLabelsFingerprint(targetsOf(nodes)));
 
   const services = [
     fullService(),

@@ -1,7 +1,7 @@
 import type { KubeConfig, KubernetesObject, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/loadbalancerprovider.ts';
-import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
+import { targetLabelsFingerprint, targetsFingerprint, targetsOf } from '../controller/nodes.ts';
 import { SupervisedInformer } from '../kube/informer.ts';
 import type { Metrics } from '../kube/metrics.ts';
 import type { ProviderRegistry } from '../provider/registry.ts';
@@ -30,6 +30,8 @@ export interface Informers {
   readonly endpointSlices: EndpointSliceCache;
   /** Whether the providers cached need EndpointSlices. */
   readonly needEndpointSlices: () => boolean;
+  /** Whether the Service picks its target nodes by label (a provider's nodeLabelAnnotations). */
+  readonly picksNodesByLabel: (service: V1Service) => boolean;
 }
 
 export interface InformerDeps {
@@ -57,6 +59,15 @@ export function createInformers({ kc, namespace, registry, metrics, log }: Infor
     secrets: informer('secrets', `/api/v1/namespaces/${namespace}/secrets`, projectSecret),
     endpointSlices: new EndpointSliceCache({ kc, log, metrics }),
     needEndpointSlices: () => needsEndpointSlices(providers.list(), registry),
+    picksNodesByLabel: picksNodesByLabel(registry.nodeLabelAnnotations()),
+  };
+}
+
+/** Pure: a predicate true for a Service that carries one of these annotations. */
+export function picksNodesByLabel(annotations: readonly string[]): (service: V1Service) => boolean {
+  return (service) => {
+    const present = service.metadata?.annotations ?? {};
+    return annotations.some((key) => key in present);
   };
 }
 
@@ -115,14 +126,22 @@ export function routeEvents(informers: Informers, current: () => EventTarget | u
     },
   });
 
-  // Node churn (heartbeats, labels we ignore) is constant; only a change in the set of eligible
-  // targets re-queues the Services, and their reconciles then touch only what actually differs.
+  // Node churn (heartbeats, conditions, labels) is constant. A change in the set of eligible
+  // targets re-queues every Service; a change in labels alone only the Services that pick nodes by
+  // label (at 10k Services, relabelling a node must not re-sync them all). Their reconciles then
+  // touch only what actually differs.
   let lastTargets = targetsFingerprint(targetsOf(nodes.list()));
+  let lastLabels = targetLabelsFingerprint(targetsOf(nodes.list()));
   const onNodes = (): void => {
-    const fingerprint = targetsFingerprint(targetsOf(nodes.list()));
-    if (fingerprint === lastTargets) return;
-    lastTargets = fingerprint;
-    current()?.enqueueAll();
+    const targets = targetsOf(nodes.list());
+    const [fingerprint, labels] = [targetsFingerprint(targets), targetLabelsFingerprint(targets)];
+    const [setChanged, labelsChanged] = [fingerprint !== lastTargets, labels !== lastLabels];
+    [lastTargets, lastLabels] = [fingerprint, labels];
+    const term = current();
+    if (term === undefined) return;
+    if (setChanged) term.enqueueAll();
+    else if (labelsChanged)
+      for (const service of services.list().filter(informers.picksNodesByLabel)) term.enqueue(service);
   };
   nodes.on({ add: onNodes, update: onNodes, delete: onNodes });
 

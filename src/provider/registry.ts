@@ -61,6 +61,12 @@ export interface ProviderDefinition<Type extends string = string, Spec extends S
    */
   readonly annotationPrefixes: readonly string[];
   /**
+   * Service annotations that pick target nodes by their labels. Only a Service carrying one is
+   * re-queued when nothing but node labels change; every other Service's targets ignore labels.
+   * Absent: no annotation of this type reads node labels.
+   */
+  readonly nodeLabelAnnotations?: readonly string[];
+  /**
    * Imports the implementation (its cloud SDK) and returns its factory. The operator calls it only
    * once a LoadBalancerProvider of this type exists, so the rest of the definition must stay
    * light: generating the CRD or starting with no provider of this type loads no SDK.
@@ -107,6 +113,11 @@ export class ProviderRegistry {
 
   types(): readonly string[] {
     return [...this.#definitions.keys()];
+  }
+
+  /** Every registered type's nodeLabelAnnotations, without repeats. */
+  nodeLabelAnnotations(): readonly string[] {
+    return [...new Set([...this.#definitions.values()].flatMap((d) => d.nodeLabelAnnotations ?? []))];
   }
 
   /** Every registered type's annotationPrefixes, without repeats. */

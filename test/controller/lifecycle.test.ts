@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
-import { FULL_CAPABILITIES, TestCloud } from '../support/test-provider.ts';
+import { FULL_CAPABILITIES, NODE_LABELS_ANNOTATION, TestCloud } from '../support/test-provider.ts';
 import {
   createService,
   eventLine,
@@ -28,6 +28,8 @@ const providerName = `ctl-life-${id}`;
 const lbClass = `cloudlb.dev/${providerName}`;
 /** A second provider whose Services serve as positive markers, its reconciles counted apart from web's. */
 const markerProvider = `ctl-life-${id}-mark`;
+/** A third provider, for a Service that picks nodes by label, its reconciles counted apart too. */
+const pickyProvider = `ctl-life-${id}-picky`;
 const nodeNames = [`ctl-life-${id}-a`, `ctl-life-${id}-b`];
 const clusterName = `life-${id}`;
 const cloud = new TestCloud({
@@ -54,7 +56,10 @@ async function markerServed(name: string): Promise<void> {
 }
 
 before(async () => {
-  file = await setUpTestFile('ctl-life', { nodes: nodeNames, providers: { [providerName]: {}, [markerProvider]: {} } });
+  file = await setUpTestFile('ctl-life', {
+    nodes: nodeNames,
+    providers: { [providerName]: {}, [markerProvider]: {}, [pickyProvider]: {} },
+  });
   ({ cluster, ns } = file);
   await start();
 });
@@ -302,6 +307,25 @@ test('a node heartbeat that changes no target re-syncs nothing', async () => {
   // A Service created after the heartbeat is served: the operator has handled the heartbeat too.
   await markerServed('mark-after-heartbeat');
   assert.equal(await reconcilesFor(running, providerName), reconciles, 'web was not reconciled again');
+});
+
+test('a node label change re-syncs only the Services that pick nodes by label', async () => {
+  const running = operator;
+  assert.ok(running);
+  await createService(cluster, ns, 'picky', `cloudlb.dev/${pickyProvider}`, undefined, {
+    annotations: { [NODE_LABELS_ANNOTATION]: 'example.com/rack=r1' },
+  });
+  await waitForIngress(cluster, ns, 'picky');
+  await markerServed('mark-before-label');
+  const [web, picky] = [await reconcilesFor(running, providerName), await reconcilesFor(running, pickyProvider)];
+  assert.ok(web >= 1 && picky >= 1, 'both were reconciled before');
+  const [, second] = nodeNames;
+  assert.ok(second);
+  await setNodeLabel(cluster, second, 'example.com/rack', 'r1');
+  await eventually(async () => assert.ok((await reconcilesFor(running, pickyProvider)) > picky, 'picky re-synced'));
+  await markerServed('mark-after-label');
+  assert.equal(await reconcilesFor(running, providerName), web, 'web was not reconciled again');
+  await setNodeLabel(cluster, second, 'example.com/rack', undefined);
 });
 
 test('kubectl describe service shows the ingress and the events', async () => {

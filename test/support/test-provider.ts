@@ -224,6 +224,9 @@ export function testProviderFactory(cloud: TestCloud): ProviderFactory {
   };
 }
 
+/** A Service carrying it picks nodes by label, as aws-load-balancer-target-node-labels does. */
+export const NODE_LABELS_ANNOTATION = 'test.cloudlb.dev/node-labels';
+
 /** A ProviderDefinition for a test registry: type 'memory', backed by `cloud`. */
 export function testProviderDefinition(
   cloud: TestCloud,
@@ -236,6 +239,7 @@ export function testProviderDefinition(
       return cloud.capabilities;
     },
     annotationPrefixes: ['test.cloudlb.dev/'],
+    nodeLabelAnnotations: [NODE_LABELS_ANNOTATION],
     load: () => Promise.resolve(testProviderFactory(cloud)),
   };
 }
