@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancerprovider.ts';
 import { TestCloud, testProviderFactory, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
 import { indexProviders } from './classes.ts';
-import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
+import { FINALIZER, LEGACY_FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
 import { Reconciler, type ProviderLookup } from './reconcile.ts';
 import type { ServiceWriter } from './service-writer.ts';
 
@@ -46,8 +46,17 @@ function harness(
     release: (s) => {
       order.push('release');
       const next = structuredClone(s);
-      next.metadata!.finalizers = (next.metadata!.finalizers ?? []).filter((f) => f !== FINALIZER);
+      next.metadata!.finalizers = (next.metadata!.finalizers ?? []).filter(
+        (f) => f !== FINALIZER && f !== LEGACY_FINALIZER,
+      );
       delete next.metadata!.annotations?.[PROVIDER_ANNOTATION];
+      store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
+      return Promise.resolve(next);
+    },
+    replaceFinalizers: (s, finalizers) => {
+      order.push('finalizers');
+      const next = structuredClone(s);
+      next.metadata!.finalizers = [...finalizers];
       store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
       return Promise.resolve(next);
     },
@@ -133,6 +142,36 @@ test('finalizer before the first cloud write; status and events; a second pass w
   assert.deepEqual(h.order, ['claim', 'ensure', 'status', 'ensure']);
   assert.equal(h.events.length, 2, 'no events for an unchanged resync');
   assert.equal(h.cloud.writes.length, 1);
+});
+
+test("the legacy finalizer is swapped for upstream's in place, with no cloud call and no event", async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  const settled = structuredClone(h.get());
+  settled.metadata!.finalizers = ['other.io/keep', LEGACY_FINALIZER, 'other.io/last'];
+  h.store.set('n/s', settled);
+  const [calls, events] = [h.cloud.totalCalls(), h.events.length];
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.deepEqual(h.get().metadata?.finalizers, ['other.io/keep', FINALIZER, 'other.io/last']);
+  assert.equal(h.order.filter((o) => o === 'finalizers').length, 1, 'one write swaps them');
+  assert.equal(h.cloud.totalCalls(), calls, 'no cloud call');
+  assert.equal(h.events.length, events);
+});
+
+test('deleting with only the legacy finalizer: deleted in the cloud, then both names released', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  const deleting = structuredClone(h.get());
+  deleting.metadata!.finalizers = [LEGACY_FINALIZER];
+  deleting.metadata!.deletionTimestamp = new Date();
+  h.store.set('n/s', deleting);
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.equal(h.cloud.count('delete'), 1);
+  assert.equal(h.cloud.lbs.size, 0);
+  assert.deepEqual(h.get().metadata?.finalizers, []);
+  assert.ok(!h.order.includes('finalizers'), 'a Service being deleted is not migrated');
 });
 
 test('not ours: unknown class is ignored silently', async () => {

@@ -16,6 +16,7 @@ import {
   type ServiceEvent,
 } from './decide.ts';
 import { listenersOf, serviceKey } from './desired.ts';
+import { migratedFinalizers } from './finalizers.ts';
 import { allSkipped, carriedCount } from './eligibility.ts';
 import { MemoStore, SharedTargets, type EnsureRequest, type Memo } from './memo.ts';
 import { errorText } from './messages.ts';
@@ -32,6 +33,7 @@ import {
   statusPatch,
   type ReadyCondition,
 } from './status.ts';
+import { withProviderRefusals } from './validate.ts';
 
 export type { Outcome } from './outcome.ts';
 export type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
@@ -97,7 +99,19 @@ export class Reconciler {
       else if (action.kind === 'clearCondition') await this.#deps.writer.clearStatus(service, { keepIngress: true });
       return DONE;
     }
+    const migrated = migratedFinalizers(service);
+    if (migrated !== undefined) service = await this.#migrateFinalizer(service, migrated);
     return await this.#ensure(service, wanted, signal);
+  }
+
+  /** Swaps the legacy finalizer for upstream's: a Service write, never a cloud call. */
+  async #migrateFinalizer(service: V1Service, finalizers: readonly string[]): Promise<V1Service> {
+    const migrated = await this.#deps.writer.replaceFinalizers(service, finalizers);
+    this.#deps.log.info(
+      { service: serviceKey(service), finalizers },
+      'moved the Service to the upstream cleanup finalizer',
+    );
+    return migrated;
   }
 
   #memoOf(service: V1Service): Memo {
@@ -196,11 +210,12 @@ export class Reconciler {
     const targetCount = carriedCount(plan.lb.targets, skippedByEnsure);
     const notTargets = allSkipped(plan.notTargets, skippedByEnsure);
     this.#deps.notTargets?.(handle.name, notTargets);
-    const loadBalancer = loadBalancerStatus(status.ingress, listenersOf(service), validation.refused);
-    const ready = readyAfterEnsure(status, validation, { targets: targetCount, nodes: nodeCount, notTargets });
+    const served = withProviderRefusals(validation, status.refusedListeners ?? [], handle);
+    const loadBalancer = loadBalancerStatus(status.ingress, listenersOf(service), served.refused);
+    const ready = readyAfterEnsure(status, served, { targets: targetCount, nodes: nodeCount, notTargets });
     const previous = currentCondition(service);
-    for (const event of ensuredEvents({ previous, creating, status, validation, targetCount, notTargets, ready }))
-      this.#say(service, memo, event);
+    const events = ensuredEvents({ previous, creating, status, validation: served, targetCount, notTargets, ready });
+    for (const event of events) this.#say(service, memo, event);
     if (status.changed) {
       this.#deps.log.info(
         {

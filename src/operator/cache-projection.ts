@@ -2,7 +2,8 @@
 // The objects stay shaped as the API types (V1Service, V1Node, ...), as plain JSON: timestamps
 // are the strings the API server sent.
 import type { KubernetesObject, V1Node, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
-import { FINALIZER, LOAD_BALANCER_TYPE } from '../controller/constants.ts';
+import { LOAD_BALANCER_TYPE } from '../controller/constants.ts';
+import { holdsCleanupFinalizer } from '../controller/finalizers.ts';
 import { SOURCE_RANGES_ANNOTATION } from '../controller/desired.ts';
 import { currentCondition } from '../controller/status.ts';
 
@@ -13,7 +14,7 @@ const OPERATOR_ANNOTATION_PREFIX = 'cloudlb.dev/';
 export function relevant(service: V1Service): boolean {
   return (
     service.spec?.type === LOAD_BALANCER_TYPE ||
-    (service.metadata?.finalizers ?? []).includes(FINALIZER) ||
+    holdsCleanupFinalizer(service.metadata?.finalizers) ||
     currentCondition(service) !== undefined
   );
 }
