@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseJUnit } from './junit.ts';
-import { focusOn, selectedSpecs, shortName } from './specs.ts';
+import { focusOn, goDurationMs, selectedSpecs, shortName } from './specs.ts';
 import { markdownTable, rowOf, summary } from './table.ts';
 
 const CLEANUP =
@@ -97,4 +97,12 @@ test('rows: the short name, the reason of a skip and of a failure, and a spec wi
   assert.equal(table.length, 2 + rows.length);
   assert.equal(table[2], '| LoadBalancers ExternalTrafficPolicy: Local should work from pods | passed | 12 s |  |');
   assert.equal(summary(rows), '4 specs: 1 passed, 2 failed, 1 skipped');
+});
+
+test('a spec timeout is read as Go writes durations, and anything else is refused', () => {
+  assert.equal(goDurationMs('10m'), 600_000);
+  assert.equal(goDurationMs('1h30m'), 5_400_000);
+  assert.equal(goDurationMs('90s'), 90_000);
+  assert.throws(() => goDurationMs('10'), /not a duration/);
+  assert.throws(() => goDurationMs('10 minutes'), /not a duration/);
 });

@@ -67,3 +67,13 @@ export function shortName(reportName: string): string {
     .replaceAll(/ ?\[(Feature:LoadBalancer|Slow|LinuxOnly)\]/g, '')
     .trim();
 }
+
+const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** A Go duration as Ginkgo's --timeout takes it (`10m`, `1h30m`, `90s`), in milliseconds. */
+export function goDurationMs(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new Error(`not a duration like 10m or 1h30m: ${text}`);
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * (UNIT_MS[unit ?? ''] ?? 0), 0);
+}
