@@ -59,7 +59,7 @@ format: deps
 	@$(USE_NODE); npx prettier --write --log-level warn .
 
 test: deps control-plane node-deps moto typecheck lint
-	@$(USE_NODE); node test/run.ts $(TESTS)
+	@$(USE_NODE); NODES=$(or $(NODE),1) node test/run.ts $(TESTS)
 
 generate: deps
 	@$(USE_NODE); node scripts/generate-crd.ts

@@ -42,6 +42,30 @@ describe('a real node', { skip }, () => {
   after(deleteTestNamespaces);
 
   const podStatus = async (name: string) => (await cluster.core.readNamespacedPod({ name, namespace })).status;
+  const shell = (command: string) => [
+    { name: 'main', image: image.reference, imagePullPolicy: 'Never', command: ['/bin/sh', '-c', command] },
+  ];
+  /** A shell loop that asks `host port` over HTTP until it answers (kube-proxy may lag a moment). */
+  const askUntilAnswered = (target: string) =>
+    `until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target}; do sleep 1; done`;
+  /** Runs a pod that asks until answered, and returns what it printed. */
+  const runAsker = async (name: string, command: string, nodeName?: string): Promise<string> => {
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name },
+        spec: { restartPolicy: 'Never', containers: shell(command), ...(nodeName === undefined ? {} : { nodeName }) },
+      },
+    });
+    await eventually(async () => assert.equal((await podStatus(name))?.phase, 'Succeeded'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      message: `pod ${name} never got an answer (${command})`,
+    });
+    const logs = await cluster.kubectl(['-n', namespace, 'logs', name]);
+    assert.equal(logs.code, 0, logs.stderr);
+    return logs.stdout;
+  };
 
   test('every node registers and is Ready', async () => {
     const nodes = (await cluster.core.listNode()).items;
@@ -113,42 +137,44 @@ describe('a real node', { skip }, () => {
   test('a pod reaches the Service, and has no route off this machine', async () => {
     const service = await cluster.core.readNamespacedService({ name: 'web', namespace });
     const clusterIP = service.spec?.clusterIP ?? '';
-    await cluster.core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'client' },
-        spec: {
-          restartPolicy: 'Never',
-          containers: [
-            {
-              name: 'client',
-              image: image.reference,
-              imagePullPolicy: 'Never',
-              command: [
-                '/bin/sh',
-                '-c',
-                `ip route; until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIP} 80; do sleep 1; done`,
-              ],
-            },
-          ],
-        },
-      },
-    });
-    await eventually(async () => assert.equal((await podStatus('client'))?.phase, 'Succeeded'), {
-      timeoutMs: 120_000,
-      intervalMs: 500,
-      message: 'the client pod never got an answer',
-    });
-    const logs = await cluster.kubectl(['-n', namespace, 'logs', 'client']);
-    assert.equal(logs.code, 0, logs.stderr);
-    assert.ok(logs.stdout.includes(marker), logs.stdout);
-    const routes = logs.stdout.split('\n').filter((line) => /^(default|\d+\.\d+\.\d+\.\d+)/.test(line));
-    assert.ok(routes.length > 0, logs.stdout);
+    const output = await runAsker('client', `ip route; ${askUntilAnswered(`${clusterIP} 80`)}`);
+    assert.ok(output.includes(marker), output);
+    const routes = output.split('\n').filter((line) => /^(default|\d+\.\d+\.\d+\.\d+)/.test(line));
+    assert.ok(routes.length > 0, output);
     assert.deepEqual(
       routes.filter((line) => line.startsWith('default')),
       [],
       `a pod must have no default route:\n${routes.join('\n')}`,
     );
+  });
+
+  test('with two nodes, a pod on one reaches a pod on the other', async (t) => {
+    const [near, far] = [cluster.nodes[0], cluster.nodes.at(-1)];
+    if (cluster.nodes.length < 2 || near === undefined || far === undefined) {
+      t.skip('one node in this run (NODES=2 node test/run.ts … for two)');
+      return;
+    }
+    await cluster.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'far' },
+        spec: {
+          nodeName: far.name,
+          containers: shell(`mkdir -p /www && echo far-${marker} > /www/index.html && exec httpd -f -p 8080 -h /www`),
+        },
+      },
+    });
+    const farIP = await eventually(
+      async () => {
+        const s = await podStatus('far');
+        assert.equal(s?.phase, 'Running');
+        assert.ok(s.podIP);
+        return s.podIP;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, message: `pod far never ran on ${far.name}` },
+    );
+    const output = await runAsker('near', askUntilAnswered(`${farIP} 8080`), near.name);
+    assert.ok(output.includes(`far-${marker}`), output);
   });
 
   test('from the host too, the cluster ranges lead nowhere off this machine, and pod traffic cannot leave its bridge', async () => {
@@ -159,8 +185,8 @@ describe('a real node', { skip }, () => {
     }
     for (const command of ['iptables', 'ip6tables']) {
       for (const direction of [
-        ['-i', 'clbpods0', '!', '-o', 'clbpods0'],
-        ['!', '-i', 'clbpods0', '-o', 'clbpods0'],
+        ['-i', 'clbpods+', '!', '-o', 'clbpods+'],
+        ['!', '-i', 'clbpods+', '-o', 'clbpods+'],
       ]) {
         const rule = [
           '-t',

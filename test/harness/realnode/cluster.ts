@@ -25,7 +25,7 @@ import {
   API_PORT,
   FIXED_PATHS,
   NODE_BRIDGE,
-  POD_BRIDGE,
+  POD_BRIDGES,
   POD_CIDR,
   RULE_TAG,
   TOUCHED_SYSCTLS,
@@ -121,11 +121,11 @@ async function prepareHost(journal: Journal, nodes: readonly NodeSpec[], dir: st
     nodes.map((n) => `${n.ip}/32`),
     [SERVICE_CIDR, POD_CIDR],
   );
-  await addBridge(journal, POD_BRIDGE, []);
+  for (const node of nodes) await addBridge(journal, node.podBridge, []);
   const tag = ['-m', 'comment', '--comment', RULE_TAG, '-j', 'DROP'];
   for (const command of ['iptables', 'ip6tables'] as const) {
-    await insertRule(journal, command, ['-t', 'mangle', 'FORWARD', '-i', POD_BRIDGE, '!', '-o', POD_BRIDGE, ...tag]);
-    await insertRule(journal, command, ['-t', 'mangle', 'FORWARD', '!', '-i', POD_BRIDGE, '-o', POD_BRIDGE, ...tag]);
+    await insertRule(journal, command, ['-t', 'mangle', 'FORWARD', '-i', POD_BRIDGES, '!', '-o', POD_BRIDGES, ...tag]);
+    await insertRule(journal, command, ['-t', 'mangle', 'FORWARD', '!', '-i', POD_BRIDGES, '-o', POD_BRIDGES, ...tag]);
   }
   for (const path of FIXED_PATHS) await claimPath(journal, path);
   for (const node of nodes) await makeCgroupRoot(journal, node.cgroupRoot);

@@ -23,7 +23,7 @@ test('pods route only to the Service range, the pod range and the node IPs: neve
 
 test('nodes get distinct IPs, pod subnets, folders and cgroup roots', () => {
   const [a, b] = [nodeSpec(1, '/tmp/c'), nodeSpec(2, '/tmp/c')];
-  for (const key of ['name', 'ip', 'podSubnet', 'podGateway', 'dir', 'cgroupRoot'] as const)
+  for (const key of ['name', 'ip', 'podBridge', 'podSubnet', 'podGateway', 'dir', 'cgroupRoot'] as const)
     assert.notEqual(a[key], b[key]);
   assert.equal(a.ip, '10.250.0.1');
   assert.equal(b.ip, '10.250.0.2');

@@ -8,8 +8,11 @@ import { SERVICE_CIDR } from '../controlplane.ts';
 
 /** The bridge that holds the node IPs and nothing else (the kernel here has no `dummy` links). */
 export const NODE_BRIDGE = 'clbnodes0';
-/** The bridge every node's pods are plugged into. */
-export const POD_BRIDGE = 'clbpods0';
+/**
+ * Node n's pods are plugged into `clbpods<n-1>` (the bridge plugin allows one IPv4 gateway per
+ * bridge); iptables matches them all with this wildcard.
+ */
+export const POD_BRIDGES = 'clbpods+';
 export const POD_CIDR = '10.244.0.0/16';
 export const API_PORT = 6443;
 /** Comment on every netfilter rule of ours. */
@@ -19,7 +22,8 @@ export interface NodeSpec {
   /** Node name and hostname override. */
   readonly name: string;
   readonly ip: string;
-  /** This node's part of POD_CIDR, and the gateway address it puts on POD_BRIDGE. */
+  /** This node's pod bridge, its part of POD_CIDR, and the gateway address it has there. */
+  readonly podBridge: string;
   readonly podSubnet: string;
   readonly podGateway: string;
   /** The node's own folder: containerd root and state, kubelet root, CNI state, pod logs. */
@@ -34,6 +38,7 @@ export function nodeSpec(n: number, clusterDir: string): NodeSpec {
   return {
     name,
     ip: `10.250.0.${n}`,
+    podBridge: `clbpods${n - 1}`,
     podSubnet: `10.244.${n - 1}.0/24`,
     podGateway: `10.244.${n - 1}.1`,
     dir: join(clusterDir, name),
@@ -81,7 +86,7 @@ state = "${d}/run/containerd"
 `;
 }
 
-/** The bridge plugin on POD_BRIDGE; routes only to the Service range, the other pods and the nodes. */
+/** The bridge plugin on the node's pod bridge; routes only to the Service range, the other pods and the nodes. */
 export function cniConfig(node: NodeSpec, nodes: readonly NodeSpec[]): object {
   const routes = [SERVICE_CIDR, ...(nodes.length > 1 ? [POD_CIDR] : []), ...nodes.map((n) => `${n.ip}/32`)];
   return {
@@ -90,7 +95,7 @@ export function cniConfig(node: NodeSpec, nodes: readonly NodeSpec[]): object {
     plugins: [
       {
         type: 'bridge',
-        bridge: POD_BRIDGE,
+        bridge: node.podBridge,
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
