@@ -187,6 +187,13 @@ export function readyAfterEnsure(
   const notTargets = counts.notTargets ?? [];
   if (counts.targets === 0)
     return { status: 'False', reason: ReadyReason.NoEligibleNodes, message: noNodesMessage(counts.nodes, notTargets) };
+  // Only the provider can refuse the last port (validate stops a Service with none left first).
+  if (validation.listeners.length === 0)
+    return {
+      status: 'False',
+      reason: ReadyReason.PortsRefused,
+      message: `No port is served: ${validation.refused.map((r) => r.message).join('; ')}.`,
+    };
   if (validation.refused.length > 0)
     return {
       status: 'True',

@@ -175,7 +175,8 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   const pids: number[] = [];
   let janitor: number | undefined;
   const stop = async (): Promise<void> => {
-    if (janitor !== undefined) process.kill(janitor, 'SIGTERM');
+    // The janitor must not undo a second time (or a later cluster's journal) once we have.
+    if (janitor !== undefined && alive(janitor)) process.kill(janitor, 'SIGTERM');
     await undoJournal(journalPath);
   };
   const started = async (name: string, argv: readonly string[], logDir: string): Promise<number> => {
