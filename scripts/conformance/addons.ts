@@ -1,5 +1,6 @@
 // What the conformance cluster runs besides its nodes: the DNS the suite's pods look Services up
-// with, and the operator as a user installs it (deploy/overlays/local, the image `make image` builds).
+// with, and the operator as a user installs it (deploy/overlays/local, the image `make image` builds)
+// but for one privilege the suite's port 80 needs.
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../test/harness/binaries.ts';
 import type { ExecResult } from '../../test/harness/exec.ts';
@@ -7,6 +8,8 @@ import type { ExecResult } from '../../test/harness/exec.ts';
 export type Kubectl = (args: readonly string[]) => Promise<ExecResult>;
 
 const PROVIDER_CRD = 'loadbalancerproviders.cloudlb.dev';
+/** deploy/overlays/local, allowed to bind ports below 1024 (its kustomization.yaml says why). */
+const OPERATOR_KUSTOMIZATION = join(PROJECT_ROOT, 'scripts', 'conformance', 'operator');
 const COREDNS_MANIFEST = join(PROJECT_ROOT, 'scripts', 'conformance', 'coredns.yaml');
 
 async function must(kubectl: Kubectl, args: readonly string[]): Promise<string> {
@@ -44,7 +47,7 @@ export async function installOperator(kubectl: Kubectl): Promise<void> {
     join(PROJECT_ROOT, 'crds', 'cloudlb.dev_loadbalancerproviders.yaml'),
   ]);
   await must(kubectl, ['wait', '--for=condition=Established', `crd/${PROVIDER_CRD}`, '--timeout=60s']);
-  await must(kubectl, ['apply', '--server-side', '-k', join(PROJECT_ROOT, 'deploy', 'overlays', 'local')]);
+  await must(kubectl, ['apply', '--server-side', '-k', OPERATOR_KUSTOMIZATION]);
   await waitForRollout(kubectl, 'cloud-lb-system', 'cloud-lb-operator');
   await must(kubectl, ['wait', '--for=condition=Ready', 'loadbalancerprovider/local', '--timeout=120s']);
 }
