@@ -1,9 +1,9 @@
 // `make conformance`: the upstream e2e suite's [Feature:LoadBalancer] specs against the operator on
 // a real cluster on this machine (root). Builds or reuses the suite and its images
 // (hack/build-conformance.sh, images.ts) and the operator's image (make image), starts the
-// cluster (NODES=1|2) with DNS and the operator from deploy/overlays/local, runs each spec in its
+// cluster (two nodes; NODES=1 for one) with DNS and the operator from deploy/overlays/local, runs each spec in its
 // own e2e.test, prints the table, and stops the cluster whatever happens.
-// Environment: NODES (1), SPEC_TIMEOUT (Ginkgo duration, 10m), FOCUS (a regex over the table's
+// Environment: NODES (2), SPEC_TIMEOUT (Ginkgo duration, 10m), FOCUS (a regex over the table's
 // spec names, to run a few), CONFORMANCE_DIR (where logs and reports go).
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -20,7 +20,7 @@ import { goDurationMs, listArgs, selectedSpecs, shortName, specArgs } from './sp
 import { markdownTable, rowOf, summary, type Row } from './table.ts';
 
 const env = process.env;
-const nodes = env['NODES'] === '2' ? 2 : 1;
+const nodes = env['NODES'] === '1' ? 1 : 2;
 const specTimeout = env['SPEC_TIMEOUT'] ?? '10m';
 const focus = env['FOCUS'] === undefined || env['FOCUS'] === '' ? undefined : new RegExp(env['FOCUS']);
 const outDir = env['CONFORMANCE_DIR'] ?? join(PROJECT_ROOT, '.cache', 'conformance');
