@@ -3,7 +3,7 @@
 // (hack/build-conformance.sh, images.ts) and the operator's image (make image), starts the
 // cluster (two nodes; NODES=1 for one) with DNS and the operator from deploy/overlays/local, runs each spec in its
 // own e2e.test, prints the table, and stops the cluster whatever happens.
-// Environment: NODES (2), SPEC_TIMEOUT (Ginkgo duration, 10m), FOCUS (a regex over the table's
+// Environment: NODES (2), SPEC_TIMEOUT (Ginkgo duration, 13m: the rolling-update specs take about 11), FOCUS (a regex over the table's
 // spec names, to run a few), CONFORMANCE_DIR (where logs and reports go).
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -21,7 +21,7 @@ import { markdownTable, rowOf, summary, type Row } from './table.ts';
 
 const env = process.env;
 const nodes = env['NODES'] === '1' ? 1 : 2;
-const specTimeout = env['SPEC_TIMEOUT'] ?? '10m';
+const specTimeout = env['SPEC_TIMEOUT'] ?? '13m';
 const focus = env['FOCUS'] === undefined || env['FOCUS'] === '' ? undefined : new RegExp(env['FOCUS']);
 const outDir = env['CONFORMANCE_DIR'] ?? join(PROJECT_ROOT, '.cache', 'conformance');
 const say = (line: string): void => void process.stderr.write(`[conformance] ${line}\n`);
