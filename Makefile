@@ -94,3 +94,11 @@ image: deps
 
 pause-image: deps
 	@$(USE_NODE); node scripts/image/pause.ts
+
+# The upstream e2e suite's [Feature:LoadBalancer] specs against the operator on a real node (root;
+# README "Conformance"). Not part of `make test`: see the README for its time. Two nodes; NODE=1 for one,
+# FOCUS=<regex over the table's names> for a few specs, SPEC_TIMEOUT=<Ginkgo duration> per spec.
+.PHONY: conformance
+conformance: deps control-plane node-deps image
+	@bash hack/build-conformance.sh >/dev/null
+	@$(USE_NODE); NODES=$(or $(NODE),2) node scripts/conformance/run.ts

@@ -45,12 +45,15 @@ async function prune(root: string): Promise<void> {
   await writeFile(join(root, 'etc', 'hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
 }
 
-async function debootstrap(store: BlobStore): Promise<string> {
+async function debootstrap(store: BlobStore, include: readonly string[]): Promise<string> {
   if (process.getuid?.() !== 0)
     throw new Error('building the root filesystem needs root (debootstrap and chroot); run make image as root');
   const root = await store.scratchDir('rootfs');
-  step(`debootstrap --variant=minbase ${DEBIAN_SUITE} from ${DEBIAN_MIRROR} (a few minutes, once)`);
-  await run('debootstrap', ['--variant=minbase', DEBIAN_SUITE, root, DEBIAN_MIRROR]);
+  const extra = include.length === 0 ? [] : [`--include=${include.join(',')}`];
+  step(
+    `debootstrap --variant=minbase ${[...extra, DEBIAN_SUITE].join(' ')} from ${DEBIAN_MIRROR} (a few minutes, once)`,
+  );
+  await run('debootstrap', ['--variant=minbase', ...extra, DEBIAN_SUITE, root, DEBIAN_MIRROR]);
   // As the official node image creates it, so `USER 1000:1000` is the `node` user with a home.
   await run('chroot', [root, 'groupadd', '--gid', '1000', 'node']);
   await run('chroot', [
@@ -73,20 +76,30 @@ async function debootstrap(store: BlobStore): Promise<string> {
 const RECIPE_REVISION = 1;
 
 /** The cache key of the rootfs layer: every input of debootstrap() and of its packing. */
-export function rootfsLayerKey(epoch: number): string {
-  const recipe = JSON.stringify({ RECIPE_REVISION, DEBIAN_SUITE, DEBIAN_MIRROR, EMPTIED, REMOVED, epoch });
+export function rootfsLayerKey(epoch: number, include: readonly string[] = []): string {
+  // Without extra packages the key is what it was before they could be asked for: no rebuild.
+  const packages = include.length === 0 ? {} : { include: [...include].sort() };
+  const recipe = JSON.stringify({ RECIPE_REVISION, DEBIAN_SUITE, DEBIAN_MIRROR, EMPTIED, REMOVED, epoch, ...packages });
   return `rootfs-${sha256(recipe).slice('sha256:'.length)}`;
 }
 
-/** The rootfs layer, from the cache when the same recipe was built before (once per machine, in practice). */
-export async function rootfsLayer(store: BlobStore, epoch: number): Promise<LayerBlob> {
-  const key = rootfsLayerKey(epoch);
+/**
+ * The rootfs layer, from the cache when the same recipe was built before (once per machine, in
+ * practice). `include`: more Debian packages, installed by debootstrap with their dependencies.
+ */
+export async function rootfsLayer(
+  store: BlobStore,
+  epoch: number,
+  include: readonly string[] = [],
+): Promise<LayerBlob> {
+  const key = rootfsLayerKey(epoch, include);
   const found = await store.findLayer(key);
   if (found !== undefined) return found;
   const started = Date.now();
-  const root = await debootstrap(store);
+  const root = await debootstrap(store, include);
   try {
-    const createdBy = `debootstrap --variant=minbase ${DEBIAN_SUITE} ${DEBIAN_MIRROR}; useradd node (1000:1000); pruned`;
+    const packages = include.length === 0 ? '' : ` --include=${include.join(',')}`;
+    const createdBy = `debootstrap --variant=minbase${packages} ${DEBIAN_SUITE} ${DEBIAN_MIRROR}; useradd node (1000:1000); pruned`;
     const layer = await cachedLayer(key, { dir: root, owner: 'as-is', createdBy }, store, epoch);
     step(`root filesystem layer built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return layer;
