@@ -12,6 +12,20 @@ test('defaults', () => {
   assert.equal(parseConfig(['--cluster-name', 'prod'], { POD_NAMESPACE: 'ops' }).namespace, 'ops');
 });
 
+test('--local-state-dir, else $CLOUDLB_LOCAL_STATE_DIR, else unset (the provider picks a directory under $HOME)', () => {
+  const env = { CLOUDLB_LOCAL_STATE_DIR: '/from-env' };
+  assert.equal(
+    parseConfig(['--cluster-name', 'c', '--local-state-dir', '/var/state'], env).localStateDir,
+    '/var/state',
+  );
+  assert.equal(parseConfig(['--cluster-name', 'c'], env).localStateDir, '/from-env');
+  assert.equal(parseConfig(['--cluster-name', 'c'], {}).localStateDir, undefined);
+  assert.throws(
+    () => parseConfig(['--cluster-name', 'c', '--local-state-dir='], {}),
+    /--local-state-dir must not be empty/,
+  );
+});
+
 test('flags', () => {
   const config = parseConfig(
     [

@@ -57,6 +57,7 @@ const schema = z.object({
   sweepGraceMs: duration('sweep-grace'),
   sweep: z.boolean(),
   resyncIntervalMs: duration('resync-interval'),
+  localStateDir: z.string().min(1, '--local-state-dir must not be empty').optional(),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -76,6 +77,9 @@ export const USAGE = `Usage: cloud-lb-operator --cluster-name NAME [flags]
   --sweep-grace DUR        how long a load balancer must be orphaned before it is deleted (default 5m)
   --no-sweep               never delete orphaned load balancers
   --resync-interval DUR    re-check every load balancer against the cloud (default 1h)
+  --local-state-dir DIR    where the local provider records its addresses; must be writable
+                           (default $CLOUDLB_LOCAL_STATE_DIR, else $XDG_STATE_HOME/cloud-lb-operator,
+                           else ~/.local/state/cloud-lb-operator)
 `;
 
 export class ConfigError extends Error {
@@ -107,6 +111,7 @@ export function parseConfig(
         'sweep-grace': { type: 'string' },
         'no-sweep': { type: 'boolean' },
         'resync-interval': { type: 'string' },
+        'local-state-dir': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -130,6 +135,7 @@ export function parseConfig(
     // An hour: a no-op check costs about 5 cloud reads per Service (see bench/), so at 1000 Services
     // a 10-minute period would spend most of a 10 qps rate limit on finding nothing.
     resyncIntervalMs: values['resync-interval'] ?? '1h',
+    localStateDir: values['local-state-dir'] ?? (env['CLOUDLB_LOCAL_STATE_DIR'] || undefined),
   });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message).join('\n'));
   return Object.freeze(result.data);

@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     return help ? 0 : 2;
   }
   const log = createLogger(config.logLevel as LevelWithSilent);
-  const registry = builtinRegistry();
+  const registry = builtinRegistry({ localStateDir: config.localStateDir });
   log.info(
     {
       clusterName: config.clusterName,
@@ -25,6 +25,7 @@ async function main(): Promise<number> {
       workers: config.workers,
       leaderElect: config.leaderElect,
       providers: registry.types(),
+      ...(config.localStateDir === undefined ? {} : { localStateDir: config.localStateDir }),
     },
     'starting',
   );

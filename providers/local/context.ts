@@ -4,6 +4,7 @@ import type { TcpProxy } from './api/tcp-proxy.ts';
 import type { UdpProxy } from './api/udp-proxy.ts';
 import type { LocalConfig } from './spec.ts';
 import type { HealthMonitor } from './health.ts';
+import type { ProxyOpener } from './open-proxy.ts';
 import type { ListenerPlan } from './plan.ts';
 import type { AllocationRecord, AllocationStore } from './store.ts';
 
@@ -28,6 +29,7 @@ export interface LocalContext {
   readonly countCall: (operation: string) => void;
   readonly log: Logger;
   readonly store: AllocationStore;
+  readonly openProxy: ProxyOpener;
   /** UDP session idle timeout; undefined for the proxy's default. */
   readonly udpIdleMs: number | undefined;
   /** By load balancer name. */

@@ -1,11 +1,9 @@
 // Ensuring one load balancer on this machine: an address from the pool (recorded, so a restart
 // gives the same one), then only the listeners that differ from the plan opened, closed or
 // re-pointed.
-import type { DesiredLoadBalancer, LoadBalancerStatus } from '../../src/provider/contract.ts';
-import { TcpProxy } from './api/tcp-proxy.ts';
-import { UdpProxy } from './api/udp-proxy.ts';
+import type { DesiredLoadBalancer, LoadBalancerStatus, RefusedListener } from '../../src/provider/contract.ts';
 import { serviceKey, type LocalContext, type Served } from './context.ts';
-import { allocationError } from './errors.ts';
+import { allocationError, permanentListenRefusal } from './errors.ts';
 import { HealthMonitor } from './health.ts';
 import { diffPlans, isNoop } from './diff.ts';
 import {
@@ -41,10 +39,17 @@ export async function ensureLoadBalancer(ctx: LocalContext, lb: DesiredLoadBalan
     ctx.countCall('local:setBackends');
   }
   served.health.setProbes(plan.listeners.flatMap((l) => l.backends.map((b) => b.probe)));
-  for (const listener of diff.open) await openListener(ctx, served, listener, allow);
+  const refusedListeners: RefusedListener[] = [];
+  for (const listener of diff.open) {
+    const refusal = await openListener(ctx, served, listener, allow);
+    if (refusal !== undefined) refusedListeners.push(refusal);
+  }
 
-  const changed = !isNoop(diff);
-  const summary = summarizePlan(plan);
+  // A listener the system refuses again is no change: each later ensure tries it once more (the
+  // node's setting may have changed) without saying "updated".
+  const isOpen = (l: ListenerPlan): boolean => served.listeners.has(listenerKey(l));
+  const changed = !isNoop({ ...diff, open: diff.open.filter(isOpen) });
+  const summary = summarizePlan({ ...plan, listeners: plan.listeners.filter(isOpen) });
   if (changed) ctx.log.info({ service: serviceKey(lb), address }, summary);
   const skippedTargets = unreachableTargets(lb.targets);
   return {
@@ -52,6 +57,7 @@ export async function ensureLoadBalancer(ctx: LocalContext, lb: DesiredLoadBalan
     summary,
     changed,
     ...(skippedTargets.length > 0 && { skippedTargets }),
+    ...(refusedListeners.length > 0 && { refusedListeners }),
   };
 }
 
@@ -105,21 +111,32 @@ function currentPlan(served: Served): ProxyPlan | undefined {
   return { address: served.address, listeners, sourceRanges: served.sourceRanges };
 }
 
+/** Opens the listener; a bind the system refuses for good comes back as a refusal, others throw. */
 async function openListener(
   ctx: LocalContext,
   served: Served,
   listener: ListenerPlan,
   allow: SourceFilter,
-): Promise<void> {
-  const deps = { health: served.health, log: ctx.log };
-  const proxy =
-    listener.protocol === 'TCP'
-      ? await TcpProxy.open(served.address, listener.port, listener.backends, allow, deps)
-      : await UdpProxy.open(served.address, listener.port, listener.backends, allow, deps, {
-          ...(ctx.udpIdleMs === undefined ? {} : { idleMs: ctx.udpIdleMs }),
-        });
+): Promise<RefusedListener | undefined> {
+  let proxy;
+  try {
+    proxy = await ctx.openProxy({
+      address: served.address,
+      port: listener.port,
+      protocol: listener.protocol,
+      backends: listener.backends,
+      allow,
+      deps: { health: served.health, log: ctx.log },
+      udpIdleMs: ctx.udpIdleMs,
+    });
+  } catch (error) {
+    const reason = permanentListenRefusal(error);
+    if (reason === undefined) throw error;
+    return { port: listener.port, protocol: listener.protocol, reason };
+  }
   served.listeners.set(listenerKey(listener), { plan: listener, proxy });
   ctx.countCall('local:listen');
+  return undefined;
 }
 
 async function closeListener(ctx: LocalContext, served: Served, listener: ListenerPlan): Promise<void> {

@@ -8,13 +8,27 @@ import type { AllocationRecord } from './store.ts';
 /** How soon a Service waiting for an address (full pool, requested address in use) is tried again. */
 export const ADDRESS_WAIT_MS = 30_000;
 
+/** What to do when the system refuses a port below 1024 (README, "Ports below 1024"). */
+export const PRIVILEGED_PORT_ADVICE =
+  'ports below 1024 need root, CAP_NET_BIND_SERVICE, or net.ipv4.ip_unprivileged_port_start lowered on the node; use a port of 1024 or more, or see "Ports below 1024" in the README';
+
+/**
+ * Why the system refuses this listener for good (EACCES: a port below 1024 for an unprivileged
+ * process), or undefined when the failure may pass (EADDRINUSE, …) and ensure should fail and retry.
+ */
+export function permanentListenRefusal(error: unknown): string | undefined {
+  if (!(error instanceof ProviderError) || error.operation !== 'local:listen' || error.code !== 'EACCES')
+    return undefined;
+  return error.message;
+}
+
 export function listenError(error: unknown, where: string): ProviderError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const advice =
     code === 'EADDRINUSE'
       ? 'another process already listens there'
       : code === 'EACCES'
-        ? 'ports below 1024 need root, CAP_NET_BIND_SERVICE, or a lower net.ipv4.ip_unprivileged_port_start'
+        ? PRIVILEGED_PORT_ADVICE
         : code === 'EADDRNOTAVAIL'
           ? 'the address is not on this machine; use a pool inside 127.0.0.0/8 (Linux) or add the address to an interface'
           : 'the operating system refused the bind';

@@ -17,6 +17,7 @@ import { parseLocalSpec } from './spec.ts';
 import type { LocalContext } from './context.ts';
 import { deleteLoadBalancer, stopServing } from './delete.ts';
 import { ensureLoadBalancer } from './ensure.ts';
+import { openProxy, type ProxyOpener } from './open-proxy.ts';
 import { localTargetProblem } from './plan.ts';
 import type { AllocationRecord, AllocationStore } from './store.ts';
 
@@ -28,6 +29,8 @@ export interface LocalProviderOptions {
   readonly hostNetworks?: readonly HostNetwork[];
   /** UDP session idle timeout; tests shorten it. */
   readonly udpIdleMs?: number;
+  /** Opens a listener's proxy; tests make the bind fail. */
+  readonly openProxy?: ProxyOpener;
 }
 
 export class LocalProvider implements LoadBalancerProvider {
@@ -45,6 +48,7 @@ export class LocalProvider implements LoadBalancerProvider {
       countCall: context.countCall,
       log: context.log.child({ provider: context.providerName, providerType: 'local' }),
       store: options.store,
+      openProxy: options.openProxy ?? openProxy,
       udpIdleMs: options.udpIdleMs,
       served: new Map(),
       loadRecords: async () => (this.#records ??= await options.store.load()),

@@ -32,6 +32,7 @@ import {
   statusPatch,
   type ReadyCondition,
 } from './status.ts';
+import { withProviderRefusals } from './validate.ts';
 
 export type { Outcome } from './outcome.ts';
 export type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
@@ -196,11 +197,12 @@ export class Reconciler {
     const targetCount = carriedCount(plan.lb.targets, skippedByEnsure);
     const notTargets = allSkipped(plan.notTargets, skippedByEnsure);
     this.#deps.notTargets?.(handle.name, notTargets);
-    const loadBalancer = loadBalancerStatus(status.ingress, listenersOf(service), validation.refused);
-    const ready = readyAfterEnsure(status, validation, { targets: targetCount, nodes: nodeCount, notTargets });
+    const served = withProviderRefusals(validation, status.refusedListeners ?? [], handle);
+    const loadBalancer = loadBalancerStatus(status.ingress, listenersOf(service), served.refused);
+    const ready = readyAfterEnsure(status, served, { targets: targetCount, nodes: nodeCount, notTargets });
     const previous = currentCondition(service);
-    for (const event of ensuredEvents({ previous, creating, status, validation, targetCount, notTargets, ready }))
-      this.#say(service, memo, event);
+    const events = ensuredEvents({ previous, creating, status, validation: served, targetCount, notTargets, ready });
+    for (const event of events) this.#say(service, memo, event);
     if (status.changed) {
       this.#deps.log.info(
         {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import type { Capabilities, DesiredLoadBalancer, Listener } from '../provider/contract.ts';
-import { validate } from './validate.ts';
+import { validate, withProviderRefusals } from './validate.ts';
 import { desiredLoadBalancer } from '../../test/support/desired.ts';
 
 const aws: Capabilities = {
@@ -271,4 +271,29 @@ test("an address from the provider's own annotation is left to the provider", ()
     provider,
   });
   assert.deepEqual(v.problems, []);
+});
+
+test('a listener the provider refused while ensuring moves from served to refused, with its reason', () => {
+  const before = validate({
+    service: svc,
+    desired: desired([tcp80, udp53, sctp9999]),
+    capabilities: aws,
+    interpretation: noProblems,
+    provider,
+  });
+  const after = withProviderRefusals(
+    before,
+    [{ port: 53, protocol: 'UDP', reason: 'ports below 1024 need root' }],
+    provider,
+  );
+  assert.deepEqual(after.listeners, [tcp80]);
+  assert.deepEqual(
+    after.refused.map((r) => [r.port, r.protocol, r.error]),
+    [
+      [9999, 'SCTP', 'cloudlb.dev/ProtocolNotSupported'],
+      [53, 'UDP', 'cloudlb.dev/PortNotPermitted'],
+    ],
+  );
+  assert.equal(after.refused[1]?.message, 'port 53/UDP refused by provider aws (aws): ports below 1024 need root');
+  assert.equal(withProviderRefusals(before, [], provider), before, 'no refusal: the same validation');
 });

@@ -8,6 +8,7 @@ import type {
   Interpretation,
   Listener,
   Protocol,
+  RefusedListener,
 } from '../provider/contract.ts';
 import { describeListener, SOURCE_RANGES_ANNOTATION } from './desired.ts';
 
@@ -16,6 +17,8 @@ export const PortError = {
   ProtocolNotSupported: 'cloudlb.dev/ProtocolNotSupported',
   MixedProtocolNotSupported: 'cloudlb.dev/MixedProtocolNotSupported',
   NodePortRequired: 'cloudlb.dev/NodePortRequired',
+  /** The provider tried and the system refused the listener for good (a port below 1024). */
+  PortNotPermitted: 'cloudlb.dev/PortNotPermitted',
 } as const;
 export type PortErrorValue = (typeof PortError)[keyof typeof PortError];
 
@@ -159,6 +162,33 @@ export function validate(input: {
     });
   }
   return { listeners, refused, problems };
+}
+
+/**
+ * The validation as it stands after `ensure`: the listeners the provider refused while making the
+ * others (LoadBalancerStatus.refusedListeners) move from served to refused, so status, condition
+ * and the Warning event show them like any port refused up front.
+ */
+export function withProviderRefusals(
+  validation: Validation,
+  refusals: readonly RefusedListener[],
+  provider: ProviderIdentity,
+): Validation {
+  if (refusals.length === 0) return validation;
+  const refusalOf = (l: Pick<Listener, 'port' | 'protocol'>): RefusedListener | undefined =>
+    refusals.find((r) => r.port === l.port && r.protocol === l.protocol);
+  const refused: RefusedPort[] = [...validation.refused];
+  for (const listener of validation.listeners) {
+    const refusal = refusalOf(listener);
+    if (refusal === undefined) continue;
+    refused.push({
+      port: listener.port,
+      protocol: listener.protocol,
+      error: PortError.PortNotPermitted,
+      message: `port ${describeListener(listener)} refused by ${providerLabel(provider)}: ${refusal.reason}`,
+    });
+  }
+  return { ...validation, listeners: validation.listeners.filter((l) => refusalOf(l) === undefined), refused };
 }
 
 /** spec.loadBalancerIP must be an address, of a family the provider can serve. */

@@ -43,7 +43,7 @@ export interface RunningOperator {
   readonly healthPort: number | undefined;
   readonly metricsPort: number | undefined;
   isLeader(): boolean;
-  /** Informers synced. */
+  /** Informers synced and this replica started (the /readyz answer). */
   ready(): boolean;
   /** Reconciles finished since start (all outcomes). */
   reconciles(): number;
@@ -70,8 +70,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   const annotationPrefixes = options.registry.annotationPrefixes();
   const informers = createInformers({ kc, namespace, annotationPrefixes, metrics, log });
-  await startInformers(informers);
-  const synced = (): boolean => informersSynced(informers);
+  // The servers come first: a liveness probe must get its answer while the caches still fill
+  // (seconds on a loaded node); only /readyz waits for them.
+  let started = false;
+  const synced = (): boolean => started && informersSynced(informers);
+  const servers = await startServers(options, synced, metrics, log);
+  try {
+    await startInformers(informers);
+  } catch (err) {
+    await stopInformers(informers);
+    await servers.close();
+    throw err;
+  }
   const [services, nodes] = [informers.services.list().length, informers.nodes.list().length];
   log.info({ identity, services, nodes }, 'caches synced');
 
@@ -106,8 +116,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       onLost: () => log.warn({ identity }, 'lost the lease: stopping work'),
     });
   if (elector === undefined) await leadership.start();
+  started = true;
 
-  const servers = await startServers(options, synced, metrics, log);
   return {
     identity,
     metrics,

@@ -14,7 +14,10 @@ export interface Servers {
   close(): Promise<void>;
 }
 
-/** The health (readiness = caches synced) and metrics endpoints, each only when it has an address. */
+/**
+ * The health and metrics endpoints, each only when it has an address. Started before the caches
+ * fill: liveness answers at once, readiness (`ready`) turns true once they have synced.
+ */
 export async function startServers(
   addresses: ServerAddresses,
   ready: () => boolean,

@@ -146,6 +146,20 @@ export interface LoadBalancerStatus {
    * exist). Those `targetProblem` names never reach `ensure`. Absent = none.
    */
   readonly skippedTargets?: readonly SkippedTarget[];
+  /**
+   * Listeners the cloud refused for good while the others were made (the local provider cannot
+   * bind a port below 1024 without privileges). They are not retried until something changes;
+   * the controller shows them as refused ports. Absent = none.
+   */
+  readonly refusedListeners?: readonly RefusedListener[];
+}
+
+/** A listener the provider could not make, and why, in words that say what to do about it. */
+export interface RefusedListener {
+  readonly port: number;
+  readonly protocol: Protocol;
+  /** "binding a port below 1024 needs …" */
+  readonly reason: string;
 }
 
 /** A problem with user input, found without any cloud call. Becomes a Warning event and a condition. */

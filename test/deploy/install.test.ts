@@ -130,6 +130,27 @@ test("the operator's pod passes the namespace's Pod Security admission (restrict
   assert.match(refused.stderr, /violates PodSecurity "restricted:latest"/);
 });
 
+test("deploy/overlays/local's pod is beyond `restricted` only by the host network it needs", async () => {
+  const deployment = only<V1Deployment>(await render('overlays/local'), 'Deployment', OPERATOR_NAME);
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `deploy-psa-local-${id}`, namespace: OPERATOR_NAMESPACE },
+    spec: deployment.spec?.template.spec,
+  };
+  // The base's namespace enforces restricted: the API server names every control the pod breaks.
+  const refused = await kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-'], JSON.stringify(pod));
+  assert.notEqual(refused.code, 0);
+  const violations = /violates PodSecurity "restricted:latest": (.*)$/m.exec(refused.stderr)?.[1];
+  assert.ok(violations, refused.stderr);
+  // With hostNetwork, each containerPort is also a hostPort (the API server defaults it).
+  assert.deepEqual(
+    violations.split(/, (?=[a-z])/).map((v) => v.replace(/ \(.*\)$/, '')),
+    ['host namespaces', 'hostPort'],
+    violations,
+  );
+});
+
 test('the operator, as its ServiceAccount with the RBAC from deploy/, completes a Service lifecycle', async () => {
   const request = await cluster.core.createNamespacedServiceAccountToken({
     name: OPERATOR_NAME,

@@ -21,13 +21,30 @@ import {
 } from '@kubernetes/client-node';
 import { awsProvider } from '../../providers/aws/index.ts';
 import { gcpProvider } from '../../providers/gcp/index.ts';
+import { DEFAULT_ADDRESS_POOL, parseLocalSpec } from '../../providers/local/index.ts';
+import { currentHostNetworks } from '../../providers/local/host-networks.ts';
+import { describePool } from '../../providers/local/pool.ts';
 import { ConfigError, parseConfig } from '../../src/config.ts';
 import { builtinRegistry } from '../../src/provider/builtin.ts';
 import type { ProviderDefinition } from '../../src/provider/registry.ts';
 import { PROJECT_ROOT } from '../harness/binaries.ts';
 import { DEPLOY_DIR, OPERATOR_NAME, OPERATOR_NAMESPACE, ofKind, only, plain, render } from './render.ts';
 
-const KUSTOMIZATIONS = ['base', 'overlays/aws', 'overlays/gcp'];
+interface Install {
+  readonly dir: string;
+  readonly replicas: number;
+  /** The image's tag; undefined: the package version. */
+  readonly tag?: string;
+  /** The cluster name in the ConfigMap is a placeholder the operator refuses. */
+  readonly placeholder: boolean;
+}
+
+const KUSTOMIZATIONS: readonly Install[] = [
+  { dir: 'base', replicas: 2, placeholder: true },
+  { dir: 'overlays/aws', replicas: 2, placeholder: true },
+  { dir: 'overlays/gcp', replicas: 2, placeholder: true },
+  { dir: 'overlays/local', replicas: 1, tag: 'dev', placeholder: false },
+];
 const OVERLAYS: ReadonlyArray<{ dir: string; cloud: 'aws' | 'gcp'; definition: ProviderDefinition }> = [
   { dir: 'overlays/aws', cloud: 'aws', definition: awsProvider },
   { dir: 'overlays/gcp', cloud: 'gcp', definition: gcpProvider },
@@ -90,7 +107,7 @@ function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(':') + 1));
 }
 
-for (const dir of KUSTOMIZATIONS) {
+for (const { dir, replicas, tag, placeholder: refusesClusterName } of KUSTOMIZATIONS) {
   test(`deploy/${dir}: RBAC is exactly what the operator calls, no '*', no cluster-wide Secrets`, async () => {
     const objects = await render(dir);
     const clusterRole = only<V1ClusterRole>(objects, 'ClusterRole');
@@ -126,11 +143,11 @@ for (const dir of KUSTOMIZATIONS) {
     );
   });
 
-  test(`deploy/${dir}: the Deployment runs two hardened replicas with leader election`, async () => {
+  test(`deploy/${dir}: the Deployment runs ${replicas} hardened replica(s) with leader election`, async () => {
     const objects = await render(dir);
     const deployment = only<V1Deployment>(objects, 'Deployment', OPERATOR_NAME);
     assert.equal(deployment.metadata?.namespace, OPERATOR_NAMESPACE);
-    assert.equal(deployment.spec?.replicas, 2);
+    assert.equal(deployment.spec?.replicas, replicas);
     const pod = deployment.spec?.template.spec;
     assert.ok(pod);
     for (const [key, value] of Object.entries(deployment.spec?.selector.matchLabels ?? {})) {
@@ -170,21 +187,36 @@ for (const dir of KUSTOMIZATIONS) {
     assert.ok(placeholder, `the ConfigMap has ${clusterNameRef.key}`);
 
     // The args are real flags: parsed by the operator's own parser, as the pod would run them.
-    const podEnv = { POD_NAMESPACE: OPERATOR_NAMESPACE, CLUSTER_NAME: 'prod-eu1' };
+    const podEnv = { POD_NAMESPACE: OPERATOR_NAMESPACE, CLUSTER_NAME: 'prod-eu1', HOST_IP: '192.0.2.10' };
     const config = parseConfig(expandArgs(container, podEnv), podEnv);
     assert.equal(config.clusterName, 'prod-eu1');
     assert.equal(config.leaderElect, true);
     assert.equal(config.namespace, OPERATOR_NAMESPACE);
-    // The shipped placeholder is refused, so nothing runs under a cluster name others may share.
-    assert.throws(
-      () => parseConfig(expandArgs(container, { ...podEnv, CLUSTER_NAME: placeholder }), podEnv),
-      (err: unknown) => err instanceof ConfigError && /--cluster-name/.test(err.message),
-    );
+    if (refusesClusterName) {
+      // The shipped placeholder is refused, so nothing runs under a cluster name others may share.
+      assert.throws(
+        () => parseConfig(expandArgs(container, { ...podEnv, CLUSTER_NAME: placeholder }), podEnv),
+        (err: unknown) => err instanceof ConfigError && /--cluster-name/.test(err.message),
+      );
+    } else {
+      assert.equal(parseConfig(expandArgs(container, { ...podEnv, CLUSTER_NAME: placeholder }), podEnv).clusterName, placeholder);
+    }
+
+    // The local provider's state directory is a mounted, writable volume (the root filesystem is not).
+    assert.ok(config.localStateDir, '--local-state-dir is set');
+    const stateMount = (container.volumeMounts ?? []).find((m) => m.mountPath === config.localStateDir);
+    assert.ok(stateMount, `a volume is mounted at ${config.localStateDir}`);
+    assert.notEqual(stateMount.readOnly, true);
+    const stateVolume = (pod.volumes ?? []).find((v) => v.name === stateMount.name);
+    assert.ok(stateVolume?.emptyDir, 'an emptyDir: it lives as long as the pod (README)');
 
     const ports = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]));
     assert.equal(ports.get('metrics'), portOf(config.metricsAddr), 'the named metrics port is --metrics-addr');
     assert.equal(ports.get('health'), portOf(config.healthAddr), 'the named health port is --health-addr');
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port: 'health' });
+    // Liveness counts only after the startup probe passed, so it needs no guessed initial delay.
+    assert.deepEqual(container.startupProbe?.httpGet, { path: '/healthz', port: 'health' });
+    assert.equal(container.livenessProbe?.initialDelaySeconds, undefined);
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'health' });
 
     const pdb = only<V1PodDisruptionBudget>(objects, 'PodDisruptionBudget');
@@ -193,7 +225,7 @@ for (const dir of KUSTOMIZATIONS) {
     assert.ok(pdb.spec?.maxUnavailable === 1 || pdb.spec?.minAvailable === 1, 'one replica may go at a time');
 
     const pkg = JSON.parse(await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
-    assert.equal(container.image, `cloud-lb-operator:${pkg.version}`, 'the image tag is the package version');
+    assert.equal(container.image, `cloud-lb-operator:${tag ?? pkg.version}`);
   });
 
   test(`deploy/${dir}: includes the CRDs from crds/ unchanged`, async () => {
@@ -236,6 +268,44 @@ for (const { dir, cloud, definition } of OVERLAYS) {
     assert.equal(ofKind(objects, 'Secret').length, 1);
   });
 }
+
+test('deploy/overlays/local: one replica on the host network, replaced with Recreate, and a default local provider on 127.77.0.0/24', async () => {
+  const objects = await render('overlays/local');
+  const deployment = only<V1Deployment>(objects, 'Deployment', OPERATOR_NAME);
+  // Two replicas on one node would bind the same ports on the host network; see the overlay.
+  assert.equal(deployment.spec?.replicas, 1);
+  assert.deepEqual(deployment.spec?.strategy, { type: 'Recreate' });
+  const pod = deployment.spec?.template.spec;
+  assert.equal(pod?.hostNetwork, true);
+  assert.equal(pod?.dnsPolicy, 'ClusterFirstWithHostNet');
+
+  // Health and metrics listen on the node's IP only, where the kubelet probes a hostNetwork pod.
+  const container = operatorContainer(deployment);
+  const hostIP = (container.env ?? []).find((e) => e.name === 'HOST_IP');
+  assert.equal(hostIP?.valueFrom?.fieldRef?.fieldPath, 'status.hostIP');
+  const podEnv = { POD_NAMESPACE: OPERATOR_NAMESPACE, CLUSTER_NAME: 'local', HOST_IP: '192.0.2.10' };
+  const config = parseConfig(expandArgs(container, podEnv), podEnv);
+  assert.equal(config.healthAddr, '192.0.2.10:18081');
+  assert.equal(config.metricsAddr, '192.0.2.10:18080');
+  assert.deepEqual(
+    (container.ports ?? []).map((p) => `${p.name}:${p.containerPort}`),
+    ['metrics:18080', 'health:18081'],
+    'only the overlay ports, not the base 8080/8081 as well',
+  );
+
+  // Nothing short of `privileged` admits hostNetwork; the pod keeps the rest of `restricted`
+  // (the Deployment test above checks its securityContext for every install).
+  const namespace = only<KubernetesObject>(objects, 'Namespace', OPERATOR_NAMESPACE);
+  assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
+
+  const provider = only<KubernetesObject & { spec: Record<string, unknown> }>(objects, 'LoadBalancerProvider');
+  assert.equal(provider.metadata?.name, 'local');
+  assert.equal(provider.spec['default'], true);
+  assert.deepEqual(Object.keys(provider.spec).sort(), ['default', 'local']);
+  const local = parseLocalSpec(provider.spec['local'], currentHostNetworks());
+  assert.equal(describePool(local.pool), DEFAULT_ADDRESS_POOL);
+  assert.equal(ofKind(objects, 'Secret').length, 0, 'the local provider needs no credentials');
+});
 
 test('deploy/Dockerfile: multi-stage, official Node 24, production dependencies, non-root, runs make build output', async () => {
   const dockerfile = await readFile(join(DEPLOY_DIR, 'Dockerfile'), 'utf8');

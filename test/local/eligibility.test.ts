@@ -4,9 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CONDITION_TYPE } from '../../src/controller/constants.ts';
-import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
-import { ProviderRegistry } from '../../src/provider/registry.ts';
-import { localProvider } from '../../providers/local/index.ts';
+import type { RunningOperator } from '../../src/operator/index.ts';
 import { deleteTestNamespaces, testCluster, testNamespace, type TestCluster } from '../harness/cluster.ts';
 import { eventually } from '../harness/wait.ts';
 import {
@@ -19,9 +17,8 @@ import {
   getService,
   serviceEvents,
   suffix,
-  testLogger,
 } from '../support/fixture.ts';
-import { tempDir, testPool, type TempDir } from './fixtures.ts';
+import { startLocalOperator, tempDir, testPool, type TempDir } from './fixtures.ts';
 
 const id = suffix();
 const providerName = `local-nodes-${id}`;
@@ -40,17 +37,7 @@ before(async () => {
   await createNode(cluster, withAddress, { addresses: [{ type: 'InternalIP', address: '127.0.0.41' }] });
   await createNode(cluster, bare, { addresses: [{ type: 'Hostname', address: 'bare.example' }] });
   await createProvider(cluster, providerName, { local: { addressPool: testPool(20) } });
-  operator = await startOperator({
-    kc: cluster.kc,
-    registry: new ProviderRegistry([localProvider]),
-    clusterName: 'local-nodes',
-    namespace: ns,
-    workers: 2,
-    sweep: { enabled: false, intervalMs: 600_000, graceMs: 0 },
-    backoff: { baseMs: 200, maxMs: 2_000 },
-    drainMs: 2_000,
-    log: testLogger('local-nodes'),
-  });
+  operator = await startLocalOperator(cluster, { namespace: ns, clusterName: 'local-nodes' });
 });
 
 after(async () => {

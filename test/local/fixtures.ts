@@ -7,10 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
+import { startOperator, type RunningOperator } from '../../src/operator/index.ts';
 import type { DesiredLoadBalancer, Listener } from '../../src/provider/contract.ts';
+import { ProviderRegistry } from '../../src/provider/registry.ts';
+import { localProvider } from '../../providers/local/index.ts';
 import { LocalProvider } from '../../providers/local/provider.ts';
 import { FileAllocationStore } from '../../providers/local/store.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { EchoNode, portIsFree, type EchoReply } from '../support/echo-node.ts';
+import { testLogger } from '../support/fixture.ts';
 import { desiredLoadBalancer } from '../support/desired.ts';
 
 /** The local tests' node ports answer every TCP chunk and UDP datagram with `<name>:<payload>`. */
@@ -174,3 +179,21 @@ export function testPool(third: number): string {
 }
 
 export const signal = (): AbortSignal => AbortSignal.timeout(10_000);
+
+/** The operator with the local provider (or `registry`) against the test control plane, short backoffs. */
+export async function startLocalOperator(
+  cluster: TestCluster,
+  options: { namespace: string; clusterName: string; registry?: ProviderRegistry },
+): Promise<RunningOperator> {
+  return await startOperator({
+    kc: cluster.kc,
+    registry: options.registry ?? new ProviderRegistry([localProvider]),
+    clusterName: options.clusterName,
+    namespace: options.namespace,
+    workers: 2,
+    sweep: { enabled: false, intervalMs: 600_000, graceMs: 0 },
+    backoff: { baseMs: 200, maxMs: 2_000 },
+    drainMs: 2_000,
+    log: testLogger(options.clusterName),
+  });
+}
