@@ -70,6 +70,7 @@ export async function installAwsOperator(cluster: TestRealCluster, prefix: strin
         patches: [secretPatch(`AKID${id}`), providerPatch(moto.endpoint, subnets)],
       },
       2,
+      cluster,
     );
     return { ...operator, moto, nodeName, instanceID, before, tearDown };
   } catch (error) {

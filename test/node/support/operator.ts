@@ -22,8 +22,9 @@ export const POD_START_MS = 180_000;
 export async function installOperator(
   options: Omit<InstallOptions, 'image'>,
   replicas: number,
+  cluster?: TestRealCluster,
 ): Promise<OperatorInCluster> {
-  const cluster = await testRealCluster();
+  cluster ??= await testRealCluster();
   const image = await importOperatorImage(cluster);
   const installed = await install(cluster, { ...options, image });
   await waitForOperator(cluster, replicas);
