@@ -2,6 +2,7 @@
 // container costs (RSS of its process, start → Ready).
 import { CoordinationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { TestCluster } from '../../harness/cluster.ts';
 import type { RealClusterInfo } from '../../harness/node.ts';
 import { exec } from '../../harness/exec.ts';
@@ -42,11 +43,15 @@ export async function readLease(cluster: TestCluster): Promise<LeaseView> {
   };
 }
 
-/** The pod behind a Lease holder: the operator's identity is `<hostname>-<6 hex>`, and a pod's hostname is its name. */
+/**
+ * The pod behind a Lease holder. The operator's identity is `<hostname>-<6 hex>`: a pod's hostname
+ * is its name, but on the host network it is this machine's (the node runs here).
+ */
 export function holderPod(pods: readonly V1Pod[], holder: string | undefined): V1Pod | undefined {
   if (holder === undefined) return undefined;
+  const hostnameOf = (p: V1Pod): string => (p.spec?.hostNetwork === true ? hostname() : podName(p));
   const found = pods.filter(
-    (p) => /^-[0-9a-f]{6}$/.test(holder.slice(podName(p).length)) && holder.startsWith(podName(p)),
+    (p) => holder.startsWith(hostnameOf(p)) && /^-[0-9a-f]{6}$/.test(holder.slice(hostnameOf(p).length)),
   );
   return found.length === 1 ? found[0] : undefined;
 }

@@ -1,6 +1,7 @@
 // The pure parts of the in-cluster test support: which pod a Lease holder is, the throw-away
 // overlay, and reading the operator's JSON log.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -19,6 +20,12 @@ test('a Lease holder is the pod whose name it extends with six hex digits', () =
   assert.equal(holderPod(pods, 'somebody-else-0a1b2c'), undefined);
   assert.equal(holderPod(pods, ''), undefined);
   assert.equal(holderPod(pods, undefined), undefined);
+});
+
+test("a pod on the host network campaigns under this machine's hostname", () => {
+  const hostPod: V1Pod = { metadata: { name: 'cloud-lb-operator-abc' }, spec: { hostNetwork: true, containers: [] } };
+  assert.equal(holderPod([hostPod], `${hostname()}-0a1b2c`), hostPod);
+  assert.equal(holderPod([hostPod], 'cloud-lb-operator-abc-0a1b2c'), undefined);
 });
 
 test('the throw-away overlay names deploy/ relatively, the image, the cluster name and the extras', () => {
