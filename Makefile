@@ -10,7 +10,7 @@ SHELL := bash
 USE_NODE = export PATH="$$(scripts/ensure-node.sh):$$PATH"
 NPM_STAMP := node_modules/.cloudlb-npm-ci
 
-.PHONY: help deps control-plane moto test unit typecheck lint format generate build demo run cluster cluster-down gce-fake bench
+.PHONY: help deps control-plane node-deps moto test unit typecheck lint format generate build demo run cluster cluster-down gce-fake bench
 
 help:
 	@echo "make demo          run the operator on an embedded default (local provider) and show it working"
@@ -22,6 +22,7 @@ help:
 	@echo "make generate      write crds/ from the provider registry (after changing a provider's spec schema)"
 	@echo "make run ARGS=...  run the operator from source, e.g. ARGS='--cluster-name dev --kubeconfig ~/.kube/config'"
 	@echo "make cluster       start a local kube-apiserver + etcd and print its KUBECONFIG; make cluster-down stops it"
+	@echo "make cluster NODE=1   ... plus a real node (containerd, kubelet, kube-proxy) on this machine (root); NODE=2 for two"
 	@echo "make gce-fake PORT=8089   run the Compute Engine fake in the foreground"
 	@echo "make bench         run the benchmarks in bench/"
 
@@ -35,6 +36,16 @@ control-plane:
 	@command -v openssl >/dev/null || { echo "[deps] installing openssl"; apt-get update -qq && apt-get install -y -qq openssl; }
 	@bash hack/build-control-plane.sh >/dev/null
 
+# A real node (root only; elsewhere the node tests say why they are skipped): Debian's runc, CNI
+# plugins, iptables, conntrack and busybox-static (the test image), and the node binaries.
+NODE_PACKAGES := runc containernetworking-plugins iptables nftables iproute2 conntrack busybox-static
+node-deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=""; for p in $(NODE_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "[deps] installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi; \
+	  bash hack/build-node.sh >/dev/null; \
+	fi
+
 moto:
 	@bash scripts/ensure-moto.sh >/dev/null
 
@@ -47,7 +58,7 @@ lint: deps
 format: deps
 	@$(USE_NODE); npx prettier --write --log-level warn .
 
-test: deps control-plane moto typecheck lint
+test: deps control-plane node-deps moto typecheck lint
 	@$(USE_NODE); node test/run.ts $(TESTS)
 
 generate: deps
@@ -62,8 +73,8 @@ demo: deps control-plane
 run: deps
 	@$(USE_NODE); node src/main.ts $(ARGS)
 
-cluster: deps control-plane
-	@$(USE_NODE); node test/harness/cluster-cli.ts up
+cluster: deps control-plane $(if $(NODE),node-deps)
+	@$(USE_NODE); node test/harness/cluster-cli.ts up $(if $(NODE),--nodes $(NODE))
 
 cluster-down: deps
 	@$(USE_NODE); node test/harness/cluster-cli.ts down

@@ -22,9 +22,8 @@ async function executable(path: string): Promise<boolean> {
   }
 }
 
-/** Runs hack/build-control-plane.sh (a no-op when the cache has them); its progress goes to our stderr. */
-async function buildIntoCache(): Promise<string> {
-  const script = join(PROJECT_ROOT, 'hack', 'build-control-plane.sh');
+/** Runs a hack/build-*.sh script (a no-op when the cache has its binaries); its progress goes to our stderr. */
+async function buildIntoCache(script: string, what: string): Promise<string> {
   return await new Promise((resolvePath, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -33,7 +32,7 @@ async function buildIntoCache(): Promise<string> {
     child.once('close', (code) => {
       const dir = out.trim().split('\n').pop() ?? '';
       if (code === 0 && dir !== '') resolvePath(dir);
-      else reject(new Error(`building kube-apiserver/etcd failed (exit ${code ?? 'signal'}); see the output above`));
+      else reject(new Error(`building ${what} failed (exit ${code ?? 'signal'}); see the output above`));
     });
   });
 }
@@ -41,7 +40,10 @@ async function buildIntoCache(): Promise<string> {
 /** Finds kube-apiserver, etcd and kubectl: $KUBEBUILDER_ASSETS when set, else the per-user build cache. */
 export async function findBinaries(): Promise<ControlPlaneBinaries> {
   const assets = process.env['KUBEBUILDER_ASSETS'];
-  const dir = assets !== undefined && assets !== '' ? assets : await buildIntoCache();
+  const dir =
+    assets !== undefined && assets !== ''
+      ? assets
+      : await buildIntoCache(join(PROJECT_ROOT, 'hack', 'build-control-plane.sh'), 'kube-apiserver/etcd');
   const kubeApiserver = join(dir, 'kube-apiserver');
   const etcd = join(dir, 'etcd');
   for (const binary of [kubeApiserver, etcd]) {
@@ -50,4 +52,36 @@ export async function findBinaries(): Promise<ControlPlaneBinaries> {
   }
   const bundled = join(dir, 'kubectl');
   return { kubeApiserver, etcd, kubectl: (await executable(bundled)) ? bundled : 'kubectl', dir };
+}
+
+export interface NodeBinaries {
+  readonly kubelet: string;
+  readonly kubeProxy: string;
+  readonly kubeScheduler: string;
+  readonly kubeControllerManager: string;
+  readonly containerd: string;
+  /** containerd finds its shim on PATH: this folder goes first on containerd's PATH. */
+  readonly containerdShim: string;
+  readonly ctr: string;
+  readonly dir: string;
+}
+
+/** kubelet, kube-proxy, kube-scheduler, kube-controller-manager and containerd 2 from the build cache (built on first use). */
+export async function findNodeBinaries(): Promise<NodeBinaries> {
+  const dir = await buildIntoCache(join(PROJECT_ROOT, 'hack', 'build-node.sh'), 'the node binaries');
+  const binaries: NodeBinaries = {
+    kubelet: join(dir, 'kubelet'),
+    kubeProxy: join(dir, 'kube-proxy'),
+    kubeScheduler: join(dir, 'kube-scheduler'),
+    kubeControllerManager: join(dir, 'kube-controller-manager'),
+    containerd: join(dir, 'containerd'),
+    containerdShim: join(dir, 'containerd-shim-runc-v2'),
+    ctr: join(dir, 'ctr'),
+    dir,
+  };
+  const { dir: _folder, ...programs } = binaries;
+  for (const path of Object.values(programs)) {
+    if (!(await executable(path))) throw new Error(`${path} is missing or not executable`);
+  }
+  return binaries;
 }

@@ -14,7 +14,9 @@ export interface ControlPlaneCerts {
 
 // Node's crypto makes keys but not X.509 certificates, so we drive the openssl CLI (present on
 // every Debian machine) rather than adding a certificate library for test set-up alone.
-const OPENSSL_CONFIG = `
+function opensslConfig(servingIps: readonly string[]): string {
+  const sans = ['127.0.0.1', ...servingIps].map((ip) => `IP:${ip}`).join(', ');
+  return `
 [req]
 distinguished_name = dn
 prompt = no
@@ -28,12 +30,13 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectAltName = ${sans}, DNS:localhost, DNS:kubernetes.default.svc
 [client]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = clientAuth
 `;
+}
 
 async function openssl(dir: string, args: readonly string[]): Promise<void> {
   const result = await exec('openssl', args, { cwd: dir });
@@ -75,9 +78,21 @@ async function leaf(dir: string, name: string, subject: string, extensions: stri
   ]);
 }
 
-/** A throw-away CA, a serving cert for 127.0.0.1/localhost, an admin client cert in system:masters, and a service-account key. */
-export async function generateCerts(dir: string): Promise<ControlPlaneCerts> {
-  await writeFile(join(dir, 'openssl.cnf'), OPENSSL_CONFIG);
+/**
+ * A client certificate `<name>.crt`/`<name>.key` signed by the CA that generateCerts made in
+ * `dir`, for `subject` (e.g. `/O=system:nodes/CN=system:node:n1`: RBAC sees O as the group).
+ */
+export async function clientCert(dir: string, name: string, subject: string): Promise<{ cert: string; key: string }> {
+  await leaf(dir, name, subject, 'client');
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
+/**
+ * A throw-away CA, a serving cert for 127.0.0.1/localhost (and `servingIps`: a node IP, the
+ * `kubernetes` Service's ClusterIP), an admin client cert in system:masters, and a service-account key.
+ */
+export async function generateCerts(dir: string, servingIps: readonly string[] = []): Promise<ControlPlaneCerts> {
+  await writeFile(join(dir, 'openssl.cnf'), opensslConfig(servingIps));
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
   await openssl(dir, [
     'req',

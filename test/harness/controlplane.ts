@@ -30,13 +30,26 @@ export interface ControlPlaneOptions {
   readonly dir?: string;
   /** Print progress lines to stderr. */
   readonly verbose?: boolean;
+  /**
+   * Serve on this machine-local address and port instead of a free 127.0.0.1 port, for a real
+   * node: its kubelet, kube-proxy and pods (through the `kubernetes` Service, KUBERNETES_SERVICE_IP)
+   * reach the API server there. The certificates name both addresses, the Node authorizer admits
+   * kubelets, and the API server calls kubelets with the admin certificate.
+   */
+  readonly listen?: { readonly address: string; readonly port: number };
 }
+
+/** The Service range of every control plane here; its first address is the `kubernetes` Service. */
+export const SERVICE_CIDR = '10.96.0.0/16';
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 
 export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly server: string;
   readonly dir: string;
   readonly binaries: ControlPlaneBinaries;
+  /** The CA (to sign more clients with certs.ts `clientCert(dir, …)`), admin and service-account keys. */
+  readonly certs: ControlPlaneCerts;
   /** PIDs of the reapers that own etcd and kube-apiserver (what `make cluster-down` ends). */
   readonly pids: readonly number[];
   /** The real kubectl against this control plane. */
@@ -56,7 +69,7 @@ if kill -0 $child 2>/dev/null; then sleep "$grace" & wait $!; fi
 kill -TERM $child 2>/dev/null; wait $child
 `;
 
-function startServer(
+export function startServer(
   name: string,
   argv: readonly string[],
   dir: string,
@@ -74,7 +87,7 @@ function startServer(
   return child.pid;
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -150,18 +163,24 @@ async function waitReady(
   );
 }
 
-async function writeKubeconfig(path: string, server: string, certs: ControlPlaneCerts): Promise<void> {
+/** A kubeconfig with the client certificate and key embedded (a user's, or one component's). */
+export async function writeKubeconfig(
+  path: string,
+  server: string,
+  caCert: string,
+  client: { readonly cert: string; readonly key: string },
+): Promise<void> {
   const b64 = async (file: string): Promise<string> => (await readFile(file)).toString('base64');
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'cloudlb-test', cluster: { server, 'certificate-authority-data': await b64(certs.caCert) } }],
+    clusters: [{ name: 'cloudlb-test', cluster: { server, 'certificate-authority-data': await b64(caCert) } }],
     users: [
       {
         name: 'cloudlb-admin',
         user: {
-          'client-certificate-data': await b64(certs.adminCert),
-          'client-key-data': await b64(certs.adminKey),
+          'client-certificate-data': await b64(client.cert),
+          'client-key-data': await b64(client.key),
         },
       },
     ],
@@ -210,11 +229,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const binaries = await findBinaries();
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'cloudlb-cp-')));
   await mkdir(dir, { recursive: true });
-  const certs = await generateCerts(dir);
-  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const listen = options.listen;
+  const certs = await generateCerts(dir, listen === undefined ? [] : [listen.address, KUBERNETES_SERVICE_IP]);
+  const [etcdPort, peerPort] = [await freePort(), await freePort()];
+  const apiPort = listen?.port ?? (await freePort());
+  const apiAddress = listen?.address ?? '127.0.0.1';
   const parentPid = options.detached === true ? 1 : process.pid;
   const pids: number[] = [];
-  const server = `https://127.0.0.1:${apiPort}`;
+  const server = `https://${apiAddress}:${apiPort}`;
   const kubeconfigPath = join(dir, 'kubeconfig');
 
   const kubectl: ControlPlane['kubectl'] = async (args, opts = {}) =>
@@ -257,8 +279,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         [
           binaries.kubeApiserver,
           `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
+          `--bind-address=${apiAddress}`,
+          `--advertise-address=${apiAddress}`,
           `--secure-port=${apiPort}`,
           `--tls-cert-file=${certs.servingCert}`,
           `--tls-private-key-file=${certs.servingKey}`,
@@ -266,9 +288,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           `--service-account-issuer=${server}`,
           `--service-account-key-file=${certs.serviceAccountPub}`,
           `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-          '--authorization-mode=RBAC',
+          ...(listen === undefined
+            ? ['--authorization-mode=RBAC']
+            : [
+                '--authorization-mode=Node,RBAC',
+                `--kubelet-client-certificate=${certs.adminCert}`,
+                `--kubelet-client-key=${certs.adminKey}`,
+                // never a DNS lookup of a node's name: kubelets are reached on their node IP
+                '--kubelet-preferred-address-types=InternalIP',
+              ]),
           // Large enough for the 1000-Service benchmark: ClusterIPs and node ports are allocated for real.
-          '--service-cluster-ip-range=10.96.0.0/16',
+          `--service-cluster-ip-range=${SERVICE_CIDR}`,
           '--service-node-port-range=30000-45000',
           `--cert-dir=${join(dir, 'apiserver-certs')}`,
           '--profiling=false',
@@ -280,9 +310,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       ),
     );
     await waitReady(server, certs, dir, pids);
-    await writeKubeconfig(kubeconfigPath, server, certs);
+    await writeKubeconfig(kubeconfigPath, server, certs.caCert, { cert: certs.adminCert, key: certs.adminKey });
     say('ready');
-    const controlPlane: ControlPlane = { kubeconfigPath, server, dir, binaries, pids, kubectl, stop };
+    const controlPlane: ControlPlane = { kubeconfigPath, server, dir, binaries, certs, pids, kubectl, stop };
     if (options.crds !== false) {
       await installCrds(
         controlPlane,
