@@ -12,6 +12,8 @@ import (
 func main() {
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
+	// From here on a stop signal means exit 0; before, Go's default would kill the process with it.
+	os.Stderr.WriteString("pause: waiting for SIGTERM or SIGINT\n")
 	for s := range signals {
 		if s != syscall.SIGCHLD {
 			os.Exit(0)

@@ -8,6 +8,7 @@ export const AWS_CAPABILITIES: Capabilities = {
   sourceRanges: true,
   staticAddress: false,
   needsNodePorts: true,
+  endpointTargets: false,
   addressFamilies: ['IPv4'],
   // "Listeners per Network Load Balancer: 50, not adjustable" (AWS, Quotas for your Network Load Balancers).
   maxListeners: 50,

@@ -8,6 +8,7 @@ export const GCP_CAPABILITIES: Capabilities = {
   sourceRanges: true,
   staticAddress: true,
   needsNodePorts: true,
+  endpointTargets: false,
   // The regional addresses this provider reserves are IPv4. More than five ports per protocol become
   // one all-ports forwarding rule, so the number of ports has no limit of its own.
   addressFamilies: ['IPv4'],

@@ -8,7 +8,9 @@ export const LOCAL_CAPABILITIES: Capabilities = {
   addressKind: 'IP',
   sourceRanges: true,
   staticAddress: true,
-  needsNodePorts: true,
+  // A port without a node port goes straight to its pods' IPs, which this host reaches on a real node.
+  needsNodePorts: false,
+  endpointTargets: true,
   // The proxies bind IPv4 only (ipv4.ts); one address has a port space of its own, so no listener limit.
   addressFamilies: ['IPv4'],
 };

@@ -8,9 +8,9 @@ import type { AllocationRecord } from './store.ts';
 /** How soon a Service waiting for an address (full pool, requested address in use) is tried again. */
 export const ADDRESS_WAIT_MS = 30_000;
 
-/** What to do when the system refuses a port below 1024 (README, "Ports below 1024"). */
+/** What to do when the system refuses a port below 1024 (docs/local.md, "Ports below 1024"). */
 export const PRIVILEGED_PORT_ADVICE =
-  'ports below 1024 need root, CAP_NET_BIND_SERVICE, or net.ipv4.ip_unprivileged_port_start lowered on the node; use a port of 1024 or more, or see "Ports below 1024" in the README';
+  'ports below 1024 need root, CAP_NET_BIND_SERVICE, or net.ipv4.ip_unprivileged_port_start lowered on the node; use a port of 1024 or more, or see "Ports below 1024" in docs/local.md';
 
 /**
  * Why the system refuses this listener for good (EACCES: a port below 1024 for an unprivileged

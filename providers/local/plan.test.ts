@@ -132,6 +132,44 @@ test('planProxies refuses what it cannot carry', () => {
   }
 });
 
+test('planProxies: a port without a node port goes to its endpoints; the others still to node ports', () => {
+  const plan = planProxies(
+    desired({
+      listeners: [
+        {
+          port: 80,
+          protocol: 'TCP',
+          nodePort: 0,
+          endpoints: [
+            { address: '127.0.0.21', port: 8080 },
+            { address: '127.0.0.22', port: 8080 },
+          ],
+        },
+        { port: 53, protocol: 'UDP', nodePort: 0, endpoints: [{ address: '127.0.0.21', port: 5353 }] },
+        { port: 443, protocol: 'TCP', nodePort: 30443 },
+      ],
+    }),
+    '127.77.0.9',
+  );
+  assert.deepEqual(
+    plan.listeners.map((l) => [listenerKey(l), l.backends.map((b) => `${b.nodeName ?? 'pod'} ${probeId(b.probe)}`)]),
+    [
+      ['53/UDP', ['pod udp://127.0.0.21:5353']],
+      ['80/TCP', ['pod tcp://127.0.0.21:8080', 'pod tcp://127.0.0.22:8080']],
+      ['443/TCP', ['node-a tcp://127.0.0.11:30443', 'node-b tcp://127.0.0.12:30443']],
+    ],
+  );
+  assert.equal(
+    summarizePlan(plan),
+    'local proxy on 127.77.0.9 with listeners 53/UDP, 80/TCP, 443/TCP to 2 nodes and 3 endpoints',
+  );
+  const noneReady = planProxies(
+    desired({ listeners: [{ port: 80, protocol: 'TCP', nodePort: 0, endpoints: [] }] }),
+    '127.77.0.9',
+  );
+  assert.deepEqual(noneReady.listeners[0]?.backends, [], 'no ready endpoint: the listener stays, with no backend');
+});
+
 test('diffPlans table', () => {
   const base = planProxies(desired(), '127.77.0.9');
   const cases: { name: string; next: DesiredLoadBalancer; address?: string; expect: Record<string, unknown> }[] = [

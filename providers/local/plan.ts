@@ -3,6 +3,7 @@
 import { isIPv4 } from 'node:net';
 import type {
   DesiredLoadBalancer,
+  Endpoint,
   HealthCheck,
   Listener,
   SkippedTarget,
@@ -18,7 +19,8 @@ export type Probe =
   | { readonly kind: 'http'; readonly host: string; readonly port: number; readonly path: string };
 
 export interface Backend {
-  readonly nodeName: string;
+  /** The node whose node port this is; absent for an endpoint (a pod IP reached directly). */
+  readonly nodeName?: string;
   readonly host: string;
   readonly port: number;
   readonly probe: Probe;
@@ -30,7 +32,7 @@ export type ProxyProtocol = 'TCP' | 'UDP';
 export interface ListenerPlan {
   readonly protocol: ProxyProtocol;
   readonly port: number;
-  /** Sorted by node name; round-robin walks them in this order. */
+  /** Sorted by node name (endpoints: by address); round-robin walks them in this order. */
   readonly backends: readonly Backend[];
 }
 
@@ -95,10 +97,13 @@ export function planProxies(lb: DesiredLoadBalancer, address: string): ProxyPlan
     .map((listener): ListenerPlan => {
       const protocol = proxyProtocol(listener);
       if (listener.nodePort === 0) {
-        throw new PermanentError(
-          `port ${listenerKey(listener)} has no node port; the local provider forwards to node ports, so spec.allocateLoadBalancerNodePorts must not be false`,
-          { field: 'spec.allocateLoadBalancerNodePorts' },
-        );
+        if (listener.endpoints === undefined) {
+          throw new PermanentError(
+            `port ${listenerKey(listener)} has neither a node port nor endpoints to forward to`,
+            { field: 'spec.allocateLoadBalancerNodePorts' },
+          );
+        }
+        return { protocol, port: listener.port, backends: endpointBackends(listener.endpoints, protocol) };
       }
       const backends = nodes.map(({ nodeName, host }) => ({
         nodeName,
@@ -109,6 +114,15 @@ export function planProxies(lb: DesiredLoadBalancer, address: string): ProxyPlan
       return { protocol, port: listener.port, backends };
     });
   return { address, listeners, sourceRanges: [...new Set(lb.sourceRanges)].sort() };
+}
+
+/** A port without a node port goes straight to its endpoints, each probed where traffic goes. */
+function endpointBackends(endpoints: readonly Endpoint[], protocol: ProxyProtocol): Backend[] {
+  return endpoints.map(({ address, port }) => ({
+    host: address,
+    port,
+    probe: protocol === 'TCP' ? { kind: 'tcp', host: address, port } : { kind: 'udp', host: address, port },
+  }));
 }
 
 function proxyProtocol(listener: Listener): ProxyProtocol {
@@ -125,10 +139,14 @@ function probeFor(check: HealthCheck, protocol: ProxyProtocol, host: string, nod
   return protocol === 'TCP' ? { kind: 'tcp', host, port: nodePort } : { kind: 'udp', host, port: nodePort };
 }
 
-/** One line for events and logs: `127.77.0.12: 53/UDP, 80/TCP → 2 nodes`. */
+/** One line for events and logs: `local proxy on 127.77.0.12 with listeners 53/UDP, 80/TCP to 2 nodes`. */
 export function summarizePlan(plan: ProxyPlan): string {
   const ports = plan.listeners.map(listenerKey).join(', ');
-  const nodes = new Set(plan.listeners.flatMap((l) => l.backends.map((b) => b.nodeName))).size;
+  const backends = plan.listeners.flatMap((l) => l.backends);
+  const nodes = new Set(backends.flatMap((b) => (b.nodeName === undefined ? [] : [b.nodeName]))).size;
+  const endpoints = new Set(backends.filter((b) => b.nodeName === undefined).map((b) => hostPort(b.host, b.port))).size;
+  const toNodes = `${nodes} node${nodes === 1 ? '' : 's'}`;
+  const toEndpoints = endpoints > 0 ? ` and ${endpoints} endpoint${endpoints === 1 ? '' : 's'}` : '';
   const ranges = plan.sourceRanges.length > 0 ? `, allowing only ${plan.sourceRanges.join(', ')}` : '';
-  return `local proxy on ${plan.address} with listeners ${ports} to ${nodes} node${nodes === 1 ? '' : 's'}${ranges}`;
+  return `local proxy on ${plan.address} with listeners ${ports} to ${toNodes}${toEndpoints}${ranges}`;
 }

@@ -2,6 +2,7 @@
 // user the official node image has (uid/gid 1000, home /home/node) and without what a container
 // never reads (apt lists, docs, man pages, locales, logs). Built once per recipe and kept as a
 // layer blob in the BlobStore; the tree itself is removed after packing.
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cachedLayer } from './layer.ts';
@@ -34,7 +35,9 @@ const EMPTIED = [
 const REMOVED = ['etc/hostname', 'etc/resolv.conf', 'etc/machine-id', 'var/cache/ldconfig/aux-cache'];
 
 async function prune(root: string): Promise<void> {
-  for (const dir of EMPTIED) await run('find', [join(root, dir), '-mindepth', '1', '-delete']);
+  for (const dir of EMPTIED) {
+    if (existsSync(join(root, dir))) await run('find', [join(root, dir), '-mindepth', '1', '-delete']);
+  }
   for (const file of REMOVED) await rm(join(root, file), { force: true });
   for (const old of ['var/lib/dpkg/status-old', 'var/lib/dpkg/diversions-old'])
     await rm(join(root, old), { force: true });

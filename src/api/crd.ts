@@ -136,6 +136,7 @@ function statusSchema(providers: readonly CrdProvider[]): OpenApiSchema {
           sourceRanges: { type: 'boolean' },
           staticAddress: { type: 'boolean' },
           needsNodePorts: { type: 'boolean' },
+          endpointTargets: { type: 'boolean' },
           addressFamilies: {
             type: 'array',
             description: 'The families spec.loadBalancerIP may be of.',

@@ -1,5 +1,12 @@
-/** Goes on a Service before the first cloud write; comes off only after a successful delete. */
-export const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
+/**
+ * Goes on a Service before the first cloud write; comes off only after a successful delete.
+ * Upstream's name (KEP 980, k8s.io/cloud-provider's service controller): the e2e suite and
+ * users' runbooks look for it.
+ */
+export const FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+
+/** What earlier versions wrote instead of FINALIZER: honoured, and swapped for it on the next reconcile. */
+export const LEGACY_FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
 
 /**
  * Goes on every LoadBalancerProvider; comes off only once no Service has a load balancer through

@@ -251,12 +251,15 @@ test('readyAfterEnsure: no nodes, then refused ports, then ensured', () => {
     ['served', validation, 2, 2, 'True', 'Ensured'],
     ['a port refused', withRefused, 2, 2, 'True', 'PortsRefused'],
     ['no eligible node', withRefused, 0, 3, 'False', 'NoEligibleNodes'],
+    ['every port refused by the provider', { ...withRefused, listeners: [] }, 2, 2, 'False', 'PortsRefused'],
   ];
   for (const [name, v, targets, nodes, status, reason] of table) {
     const condition = readyAfterEnsure(accepted(true), v, { targets, nodes });
     assert.deepEqual([condition.status, condition.reason], [status, reason], name);
   }
   assert.match(readyAfterEnsure(accepted(true), validation, { targets: 0, nodes: 3 }).message, /all 3 nodes/);
+  const none = readyAfterEnsure(accepted(true), { ...withRefused, listeners: [] }, { targets: 2, nodes: 2 });
+  assert.equal(none.message, `No port is served: ${sctp.message}.`);
   assert.equal(readyAfterEnsure(accepted(false), validation, { targets: 1, nodes: 1 }).message, ready.message);
 });
 

@@ -5,7 +5,8 @@ import type { V1Condition, V1Service } from '@kubernetes/client-node';
 import type { DesiredLoadBalancer, Listener, LoadBalancerStatus, SkippedTarget } from '../provider/contract.ts';
 import { PermanentError, RetryAfterError } from '../provider/errors/index.ts';
 import type { Resolution } from './classes.ts';
-import { FINALIZER, PROVIDER_ANNOTATION, Reason } from './constants.ts';
+import { PROVIDER_ANNOTATION, Reason } from './constants.ts';
+import { holdsCleanupFinalizer } from './finalizers.ts';
 import { listenersOf } from './desired.ts';
 import type { EnsureRequest, LastEnsure } from './memo.ts';
 import {
@@ -21,7 +22,7 @@ import { currentCondition, ReadyReason, type ReadyCondition } from './status.ts'
 import type { Validation } from './validate.ts';
 
 export function hasFinalizer(service: V1Service): boolean {
-  return (service.metadata?.finalizers ?? []).includes(FINALIZER);
+  return holdsCleanupFinalizer(service.metadata?.finalizers);
 }
 
 /** The provider whose load balancer the Service wants, or undefined when it wants none of ours. */
@@ -186,6 +187,13 @@ export function readyAfterEnsure(
   const notTargets = counts.notTargets ?? [];
   if (counts.targets === 0)
     return { status: 'False', reason: ReadyReason.NoEligibleNodes, message: noNodesMessage(counts.nodes, notTargets) };
+  // Only the provider can refuse the last port (validate stops a Service with none left first).
+  if (validation.listeners.length === 0)
+    return {
+      status: 'False',
+      reason: ReadyReason.PortsRefused,
+      message: `No port is served: ${validation.refused.map((r) => r.message).join('; ')}.`,
+    };
   if (validation.refused.length > 0)
     return {
       status: 'True',

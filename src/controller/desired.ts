@@ -1,4 +1,4 @@
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type {
   DesiredLoadBalancer,
   HealthCheck,
@@ -9,6 +9,7 @@ import type {
   Target,
 } from '../provider/contract.ts';
 import { PROVIDER_ANNOTATION } from './constants.ts';
+import { withEndpoints } from './endpoints.ts';
 import { baseName } from './names.ts';
 
 /** Upstream's annotation for source ranges, read when spec.loadBalancerSourceRanges is empty. */
@@ -56,20 +57,23 @@ export function healthCheckOf(service: V1Service): HealthCheck {
 
 /**
  * Everything the Service asks of the cloud, before the capability check: all its ports as
- * listeners. validate() decides which of them the provider can carry.
+ * listeners. validate() decides which of them the provider can carry. `endpointSlices`, given
+ * when the provider takes endpoint targets, fills in the endpoints of the ports without node ports.
  */
 export function buildDesired(input: {
   readonly service: V1Service;
   readonly targets: readonly Target[];
   readonly clusterName: string;
   readonly interpretation: Interpretation;
+  readonly endpointSlices?: readonly V1EndpointSlice[];
 }): DesiredLoadBalancer {
   const { service, interpretation } = input;
+  const listeners = listenersOf(service);
   const requestedAddress = interpretation.requestedAddress ?? (service.spec?.loadBalancerIP || undefined);
   return {
     ...refOf(service, input.clusterName),
     scheme: interpretation.scheme,
-    listeners: listenersOf(service),
+    listeners: input.endpointSlices === undefined ? listeners : withEndpoints(listeners, input.endpointSlices),
     targets: input.targets,
     healthCheck: healthCheckOf(service),
     sourceRanges: sourceRangesOf(service),

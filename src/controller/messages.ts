@@ -5,7 +5,7 @@ import { describeIngress } from './status.ts';
 import type { RefusedPort } from './validate.ts';
 
 function listenerList(listeners: readonly Pick<Listener, 'port' | 'protocol'>[]): string {
-  return listeners.map(describeListener).join(', ');
+  return listeners.length === 0 ? 'none' : listeners.map(describeListener).join(', ');
 }
 
 function refusedClause(refused: readonly RefusedPort[]): string {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { silentLogger } from '../log.ts';
 import { FULL_CAPABILITIES, TestCloud, testProviderFactory } from '../../test/support/test-provider.ts';
 import type { Capabilities } from '../provider/contract.ts';
@@ -56,6 +56,7 @@ function plan(overrides: Partial<PlanInput> = {}): Plan {
     targets,
     clusterName: 'c',
     last: undefined,
+    endpointSlices: () => [],
     ...overrides,
   });
 }
@@ -72,6 +73,8 @@ function summary(p: Plan): string {
   switch (p.kind) {
     case 'wait':
       return `wait: ${p.ready.message}`;
+    case 'pending':
+      return 'pending';
     case 'unchanged':
       return `unchanged: ${p.last.outcome}`;
     case 'refuse':
@@ -147,4 +150,96 @@ test('planEnsure: the request remembers every port; the call carries only those 
     [80],
   );
   assert.equal(p.lb.targets, targets, 'the targets given, not a copy');
+});
+
+const endpointCaps: Capabilities = { ...FULL_CAPABILITIES, needsNodePorts: false, endpointTargets: true };
+
+function withoutNodePorts(ports: { name: string; port: number; protocol: string; nodePort?: number }[]): V1Service {
+  const base = service({ claimed: true });
+  return { ...base, spec: { ...base.spec, allocateLoadBalancerNodePorts: false, ports } };
+}
+
+function slice(
+  ports: { name?: string; port: number; protocol?: string }[],
+  endpoints: [string, { ready?: boolean; serving?: boolean; terminating?: boolean }][],
+  addressType = 'IPv4',
+): V1EndpointSlice {
+  return {
+    addressType,
+    metadata: { name: `s-${Math.random()}`, labels: { 'kubernetes.io/service-name': 's' } },
+    ports,
+    endpoints: endpoints.map(([address, conditions]) => ({ addresses: [address], conditions })),
+  };
+}
+
+const noSlicesExpected = (): never => {
+  throw new Error('EndpointSlices read for a Service that needs none');
+};
+
+test('planEnsure: a port without a node port carries the ready endpoints of the slice port of its name', () => {
+  const svc = withoutNodePorts([
+    { name: 'http', port: 80, protocol: 'TCP' },
+    { name: 'dns', port: 53, protocol: 'UDP', nodePort: 30053 },
+  ]);
+  const slices = [
+    slice(
+      [
+        { name: 'http', port: 8080, protocol: 'TCP' },
+        { name: 'dns', port: 5353, protocol: 'UDP' },
+      ],
+      [
+        ['10.0.0.2', { ready: true }],
+        ['10.0.0.3', { ready: false, serving: false }],
+        ['10.0.0.1', {}],
+        ['10.0.0.4', { ready: false, serving: true, terminating: true }],
+      ],
+    ),
+    slice([{ name: 'http', port: 8080, protocol: 'TCP' }], [['10.0.0.5', { ready: true }]]),
+    slice([{ name: 'other', port: 9000 }], [['10.0.0.6', { ready: true }]]),
+    slice([{ name: 'http', port: 8080, protocol: 'UDP' }], [['10.0.0.7', { ready: true }]]),
+    slice([{ name: 'http', port: 8080, protocol: 'TCP' }], [['pod.example', { ready: true }]], 'FQDN'),
+  ];
+  const p = plan({ service: svc, lookup: ready(endpointCaps), endpointSlices: () => slices });
+  assert.equal(p.kind, 'ensure');
+  if (p.kind !== 'ensure') return;
+  assert.deepEqual(
+    p.lb.listeners.map((l) => [l.port, l.nodePort, l.endpoints?.map((e) => `${e.address}:${e.port}`)]),
+    [
+      [80, 0, ['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.5:8080']],
+      [53, 30053, undefined],
+    ],
+  );
+});
+
+test('planEnsure: endpoint targets wait for the slice cache, and a slice change is a change', () => {
+  const svc = withoutNodePorts([{ name: 'http', port: 80, protocol: 'TCP' }]);
+  const lookup = ready(endpointCaps);
+  assert.equal(summary(plan({ service: svc, lookup, endpointSlices: () => undefined })), 'pending');
+  const before = [slice([{ name: 'http', port: 8080 }], [['10.0.0.1', { ready: true }]])];
+  const after = [slice([{ name: 'http', port: 8080 }], [['10.0.0.1', { ready: false }]])];
+  const last = settledAfter({ service: svc, lookup, endpointSlices: () => before });
+  assert.equal(summary(plan({ service: svc, lookup, last, endpointSlices: () => before })), 'unchanged: ok');
+  assert.equal(
+    summary(plan({ service: svc, lookup, last, endpointSlices: () => after })),
+    'ensure (desiredChanged: listeners): 80/TCP',
+  );
+});
+
+test('planEnsure: slices are read only for a port without a node port on a provider with endpoint targets', () => {
+  const withNodePorts = service({ claimed: true });
+  assert.equal(
+    summary(plan({ service: withNodePorts, lookup: ready(endpointCaps), endpointSlices: noSlicesExpected })),
+    'ensure (neverEnsured): 80/TCP',
+  );
+  const p = plan({
+    service: withoutNodePorts([{ name: 'http', port: 80, protocol: 'TCP' }]),
+    endpointSlices: noSlicesExpected,
+  });
+  assert.equal(summary(p), 'refuse (neverEnsured): InvalidSpec + warning', 'node ports needed: refused as before');
+  assert.ok(p.kind === 'refuse');
+  assert.deepEqual(
+    p.request.validation.refused.map((r) => [r.port, r.error]),
+    [[80, 'cloudlb.dev/NodePortRequired']],
+  );
+  assert.equal(p.request.desired.listeners[0]?.endpoints, undefined);
 });

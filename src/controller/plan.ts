@@ -1,4 +1,4 @@
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { DesiredLoadBalancer, Interpretation, SkippedTarget, Target } from '../provider/contract.ts';
 import {
   ensureReason,
@@ -10,6 +10,7 @@ import {
 } from './decide.ts';
 import { buildDesired, userAnnotations } from './desired.ts';
 import { splitTargets } from './eligibility.ts';
+import { usesEndpointTargets } from './endpoints.ts';
 import type { EnsureRequest, LastEnsure, SettledEnsure } from './memo.ts';
 import { errorText, problemsMessage } from './messages.ts';
 import type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
@@ -19,6 +20,8 @@ import { validate } from './validate.ts';
 export type Plan =
   /** The provider is missing or not ready: show why, with no cloud call; it re-queues its Services when it changes. */
   | { readonly kind: 'wait'; readonly ready: ReadyCondition }
+  /** The EndpointSlice cache the provider's endpoint targets come from has not synced: try again soon, writing nothing. */
+  | { readonly kind: 'pending' }
   /** Nothing changed since the last verdict: restate its status and outcome, ask and say nothing. */
   | { readonly kind: 'unchanged'; readonly last: SettledEnsure }
   /** Input no cloud can serve: say so, and stop until the Service changes. */
@@ -49,6 +52,8 @@ export interface PlanInput {
   readonly targets: readonly Target[];
   readonly clusterName: string;
   readonly last: LastEnsure | undefined;
+  /** The Service's EndpointSlices, read only for endpoint targets; undefined while their cache has not synced. */
+  readonly endpointSlices: () => readonly V1EndpointSlice[] | undefined;
 }
 
 /** What to do for a Service that wants a load balancer from `providerName`. Pure. */
@@ -64,8 +69,16 @@ export function planEnsure(input: PlanInput): Plan {
     const message = `LoadBalancerProvider ${providerName} is being deleted: it serves the Services it has, and takes no new one`;
     return { kind: 'wait', ready: { status: 'False', reason: ReadyReason.ProviderNotReady, message } };
   }
+  const endpointSlices = usesEndpointTargets(service, handle.capabilities) ? input.endpointSlices() : [];
+  if (endpointSlices === undefined) return { kind: 'pending' };
   const interpretation = interpret(handle, service);
-  const desired = buildDesired({ service, targets: input.targets, clusterName: input.clusterName, interpretation });
+  const desired = buildDesired({
+    service,
+    targets: input.targets,
+    clusterName: input.clusterName,
+    interpretation,
+    ...(handle.capabilities.endpointTargets ? { endpointSlices } : {}),
+  });
   const validation = validate({
     service,
     desired,

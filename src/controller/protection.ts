@@ -2,7 +2,8 @@
 // Services still have load balancers through is not deleted until they are gone or have moved.
 // Pure: what to do with the finalizer, and what to tell the user.
 import type { V1Service } from '@kubernetes/client-node';
-import { FINALIZER, PROVIDER_ANNOTATION, PROVIDER_FINALIZER } from './constants.ts';
+import { PROVIDER_ANNOTATION, PROVIDER_FINALIZER } from './constants.ts';
+import { holdsCleanupFinalizer } from './finalizers.ts';
 
 /** How many Services a hold message names before "and N more". */
 const NAMED = 3;
@@ -12,8 +13,7 @@ export function servicesClaimedBy(services: readonly V1Service[], provider: stri
   return services
     .filter(
       (s) =>
-        s.metadata?.annotations?.[PROVIDER_ANNOTATION] === provider &&
-        (s.metadata.finalizers ?? []).includes(FINALIZER),
+        s.metadata?.annotations?.[PROVIDER_ANNOTATION] === provider && holdsCleanupFinalizer(s.metadata.finalizers),
     )
     .map((s) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`)
     .sort();

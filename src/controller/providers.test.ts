@@ -14,6 +14,7 @@ test('sctpSchemes names the schemes that carry SCTP', () => {
     sourceRanges: true,
     staticAddress: true,
     needsNodePorts: true,
+    endpointTargets: false,
     addressFamilies: ['IPv4' as const],
   });
   assert.equal(sctpSchemes(caps(['TCP', 'UDP'], ['TCP', 'UDP', 'SCTP'])), 'Internal');

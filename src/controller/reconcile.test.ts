@@ -2,13 +2,13 @@
 // live in test/controller/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../log.ts';
 import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancerprovider.ts';
-import { TestCloud, testProviderFactory, type FULL_CAPABILITIES } from '../../test/support/test-provider.ts';
+import { FULL_CAPABILITIES, TestCloud, testProviderFactory } from '../../test/support/test-provider.ts';
 import { indexProviders } from './classes.ts';
-import { FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
+import { FINALIZER, LEGACY_FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
 import { Reconciler, type ProviderLookup } from './reconcile.ts';
 import type { ServiceWriter } from './service-writer.ts';
 
@@ -18,6 +18,7 @@ function harness(
     nodes?: V1Node[];
     providerState?: 'ready' | 'notReady';
     log?: Logger;
+    endpointSlices?: () => V1EndpointSlice[] | undefined;
   } = {},
 ) {
   const cloud = new TestCloud(options.capabilities ? { capabilities: options.capabilities } : {});
@@ -46,8 +47,17 @@ function harness(
     release: (s) => {
       order.push('release');
       const next = structuredClone(s);
-      next.metadata!.finalizers = (next.metadata!.finalizers ?? []).filter((f) => f !== FINALIZER);
+      next.metadata!.finalizers = (next.metadata!.finalizers ?? []).filter(
+        (f) => f !== FINALIZER && f !== LEGACY_FINALIZER,
+      );
       delete next.metadata!.annotations?.[PROVIDER_ANNOTATION];
+      store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
+      return Promise.resolve(next);
+    },
+    replaceFinalizers: (s, finalizers) => {
+      order.push('finalizers');
+      const next = structuredClone(s);
+      next.metadata!.finalizers = [...finalizers];
       store.set(`${s.metadata!.namespace}/${s.metadata!.name}`, next);
       return Promise.resolve(next);
     },
@@ -95,6 +105,7 @@ function harness(
     writer,
     events: { record: (_o, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
     log: options.log ?? silentLogger(),
+    ...(options.endpointSlices ? { endpointSlices: options.endpointSlices } : {}),
   });
   const put = (spec: NonNullable<V1Service['spec']>, meta: Partial<NonNullable<V1Service['metadata']>> = {}): void => {
     store.set('n/s', { metadata: { namespace: 'n', name: 's', uid: 'uid-1', generation: 1, ...meta }, spec });
@@ -133,6 +144,58 @@ test('finalizer before the first cloud write; status and events; a second pass w
   assert.deepEqual(h.order, ['claim', 'ensure', 'status', 'ensure']);
   assert.equal(h.events.length, 2, 'no events for an unchanged resync');
   assert.equal(h.cloud.writes.length, 1);
+});
+
+test("the legacy finalizer is swapped for upstream's in place, with no cloud call and no event", async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  const settled = structuredClone(h.get());
+  settled.metadata!.finalizers = ['other.io/keep', LEGACY_FINALIZER, 'other.io/last'];
+  h.store.set('n/s', settled);
+  const [calls, events] = [h.cloud.totalCalls(), h.events.length];
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.deepEqual(h.get().metadata?.finalizers, ['other.io/keep', FINALIZER, 'other.io/last']);
+  assert.equal(h.order.filter((o) => o === 'finalizers').length, 1, 'one write swaps them');
+  assert.equal(h.cloud.totalCalls(), calls, 'no cloud call');
+  assert.equal(h.events.length, events);
+});
+
+test('deleting with only the legacy finalizer: deleted in the cloud, then both names released', async () => {
+  const h = harness();
+  h.put(lbSpec);
+  await h.run();
+  const deleting = structuredClone(h.get());
+  deleting.metadata!.finalizers = [LEGACY_FINALIZER];
+  deleting.metadata!.deletionTimestamp = new Date();
+  h.store.set('n/s', deleting);
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.equal(h.cloud.count('delete'), 1);
+  assert.equal(h.cloud.lbs.size, 0);
+  assert.deepEqual(h.get().metadata?.finalizers, []);
+  assert.ok(!h.order.includes('finalizers'), 'a Service being deleted is not migrated');
+});
+
+test('endpoint targets: nothing is claimed or asked until the EndpointSlice cache has synced', async () => {
+  let slices: V1EndpointSlice[] | undefined = undefined;
+  const h = harness({
+    capabilities: { ...FULL_CAPABILITIES, needsNodePorts: false, endpointTargets: true },
+    endpointSlices: () => slices,
+  });
+  h.put({ ...lbSpec, allocateLoadBalancerNodePorts: false, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] });
+  assert.deepEqual(await h.run(), { kind: 'requeueAfter', delayMs: 500 });
+  assert.deepEqual(h.order, [], 'no claim, no status');
+  assert.equal(h.cloud.totalCalls(), 0);
+  slices = [
+    {
+      addressType: 'IPv4',
+      metadata: { name: 's-1', labels: { 'kubernetes.io/service-name': 's' } },
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [{ addresses: ['10.1.0.5'], conditions: { ready: true } }],
+    },
+  ];
+  assert.deepEqual(await h.run(), { kind: 'done' });
+  assert.deepEqual(h.order, ['claim', 'ensure', 'status']);
 });
 
 test('not ours: unknown class is ignored silently', async () => {

@@ -1,4 +1,4 @@
-import type { V1LoadBalancerStatus, V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1LoadBalancerStatus, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { LoadBalancerStatus, SkippedTarget } from '../provider/contract.ts';
 import { resolveProvider, type ClassIndex } from './classes.ts';
@@ -16,6 +16,7 @@ import {
   type ServiceEvent,
 } from './decide.ts';
 import { listenersOf, serviceKey } from './desired.ts';
+import { migratedFinalizers } from './finalizers.ts';
 import { allSkipped, carriedCount } from './eligibility.ts';
 import { MemoStore, SharedTargets, type EnsureRequest, type Memo } from './memo.ts';
 import { errorText } from './messages.ts';
@@ -35,6 +36,9 @@ import {
 import { withProviderRefusals } from './validate.ts';
 
 export type { Outcome } from './outcome.ts';
+
+/** How soon a Service waiting for the EndpointSlice cache to sync is tried again. */
+const ENDPOINT_CACHE_WAIT_MS = 500;
 export type { ProviderHandle, ProviderLookup } from './provider-handle.ts';
 export type { EventSink } from './service-events.ts';
 
@@ -50,6 +54,11 @@ export interface ReconcilerDeps {
   readonly events: EventSink;
   readonly log: Logger;
   readonly now?: () => Date;
+  /**
+   * The Service's EndpointSlices (for providers with endpoint targets); undefined while their
+   * cache has not synced. Without it a Service has none.
+   */
+  readonly endpointSlices?: (namespace: string, serviceName: string) => readonly V1EndpointSlice[] | undefined;
   /** Told, after each accepted ensure, which eligible nodes the provider could not use (for a metric). */
   readonly notTargets?: (providerName: string, skipped: readonly SkippedTarget[]) => void;
 }
@@ -98,7 +107,19 @@ export class Reconciler {
       else if (action.kind === 'clearCondition') await this.#deps.writer.clearStatus(service, { keepIngress: true });
       return DONE;
     }
+    const migrated = migratedFinalizers(service);
+    if (migrated !== undefined) service = await this.#migrateFinalizer(service, migrated);
     return await this.#ensure(service, wanted, signal);
+  }
+
+  /** Swaps the legacy finalizer for upstream's: a Service write, never a cloud call. */
+  async #migrateFinalizer(service: V1Service, finalizers: readonly string[]): Promise<V1Service> {
+    const migrated = await this.#deps.writer.replaceFinalizers(service, finalizers);
+    this.#deps.log.info(
+      { service: serviceKey(service), finalizers },
+      'moved the Service to the upstream cleanup finalizer',
+    );
+    return migrated;
   }
 
   #memoOf(service: V1Service): Memo {
@@ -146,12 +167,19 @@ export class Reconciler {
       targets: this.#targets.of(nodes, this.#deps.nodesRevision?.()),
       clusterName: this.#deps.clusterName,
       last: memo.last,
+      endpointSlices: () =>
+        this.#deps.endpointSlices === undefined
+          ? []
+          : this.#deps.endpointSlices(service.metadata?.namespace ?? '', service.metadata?.name ?? ''),
     });
     const log = { service: serviceKey(service), provider: providerName };
     switch (plan.kind) {
       case 'wait':
         await this.#writeStatus(service, undefined, plan.ready);
         return DONE;
+      case 'pending':
+        this.#deps.log.debug(log, 'waiting for the EndpointSlice cache');
+        return { kind: 'requeueAfter', delayMs: ENDPOINT_CACHE_WAIT_MS };
       case 'unchanged':
         this.#deps.log.debug(log, 'load balancer unchanged since the last ensure');
         await this.#writeStatus(service, plan.last.status.loadBalancer, plan.last.status.ready);

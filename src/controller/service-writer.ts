@@ -7,9 +7,10 @@ import {
   type V1LoadBalancerStatus,
   type V1Service,
 } from '@kubernetes/client-node';
-import { CONDITION_TYPE, FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
+import { CONDITION_TYPE, FINALIZER, LEGACY_FINALIZER, PROVIDER_ANNOTATION } from './constants.ts';
 
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function httpStatusOf(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
@@ -19,8 +20,14 @@ export function httpStatusOf(err: unknown): number | undefined {
 export interface ServiceWriter {
   /** Finalizer + provider annotation in one patch, before the first cloud write. */
   claim(service: V1Service, providerName: string): Promise<V1Service>;
-  /** Removes the finalizer and the annotation; undefined when the Service is gone (it was being deleted). */
+  /** Removes the finalizer (under either name) and the annotation; undefined when the Service is gone (it was being deleted). */
   release(service: V1Service): Promise<V1Service | undefined>;
+  /**
+   * Sets the finalizer list to `finalizers` in one write, only if the Service is still at the
+   * resourceVersion read (a conflict otherwise): swapping the legacy finalizer never leaves a
+   * moment without one, nor drops a finalizer someone added since.
+   */
+  replaceFinalizers(service: V1Service, finalizers: readonly string[]): Promise<V1Service>;
   patchStatus(
     service: V1Service,
     patch: { loadBalancer?: V1LoadBalancerStatus; conditions?: V1Condition[] },
@@ -50,7 +57,10 @@ export class KubeServiceWriter implements ServiceWriter {
 
   async release(service: V1Service): Promise<V1Service | undefined> {
     const patch = {
-      metadata: { '$deleteFromPrimitiveList/finalizers': [FINALIZER], annotations: { [PROVIDER_ANNOTATION]: null } },
+      metadata: {
+        '$deleteFromPrimitiveList/finalizers': [FINALIZER, LEGACY_FINALIZER],
+        annotations: { [PROVIDER_ANNOTATION]: null },
+      },
     };
     try {
       return await this.#core.patchNamespacedService(
@@ -61,6 +71,12 @@ export class KubeServiceWriter implements ServiceWriter {
       if (httpStatusOf(err) === 404) return undefined;
       throw err;
     }
+  }
+
+  async replaceFinalizers(service: V1Service, finalizers: readonly string[]): Promise<V1Service> {
+    // A JSON merge patch replaces the list whole; resourceVersion makes it conditional.
+    const body = { metadata: { resourceVersion: service.metadata?.resourceVersion, finalizers } };
+    return await this.#core.patchNamespacedService({ name: name(service), namespace: ns(service), body }, mergePatch);
   }
 
   async patchStatus(

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import { indexProviders } from './classes.ts';
+import { FINALIZER, LEGACY_FINALIZER } from './constants.ts';
 import { isOrphan, wantedBy } from './sweep.ts';
 
 const classes = indexProviders([
@@ -25,13 +26,9 @@ test('what is an orphan', () => {
     [
       svc('a', { type: 'LoadBalancer', loadBalancerClass: 'cloudlb.dev/p1' }),
       svc('b', { type: 'ClusterIP' }),
-      svc(
-        'c',
-        { type: 'ClusterIP' },
-        { finalizers: ['cloudlb.dev/load-balancer-cleanup'], annotations: { 'cloudlb.dev/provider': 'p1' } },
-      ),
+      svc('c', { type: 'ClusterIP' }, { finalizers: [FINALIZER], annotations: { 'cloudlb.dev/provider': 'p1' } }),
       svc('d', { type: 'LoadBalancer' }),
-      svc('e', { type: 'ClusterIP' }, { finalizers: ['cloudlb.dev/load-balancer-cleanup'] }),
+      svc('e', { type: 'ClusterIP' }, { finalizers: [LEGACY_FINALIZER] }),
       svc('f', { type: 'LoadBalancer', loadBalancerClass: 'cloudlb.dev/p1' }, { deletionTimestamp: new Date() }),
     ],
     classes,

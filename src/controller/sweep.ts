@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { GROUP, KIND, VERSION } from '../api/loadbalancerprovider.ts';
 import type { LoadBalancerRef } from '../provider/contract.ts';
 import { resolveProvider, type ClassIndex } from './classes.ts';
-import { FINALIZER, Reason } from './constants.ts';
+import { Reason } from './constants.ts';
+import { holdsCleanupFinalizer } from './finalizers.ts';
 import { errorText } from './messages.ts';
 import type { EventSink, ProviderHandle } from './reconcile.ts';
 
@@ -16,7 +17,7 @@ export function wantedBy(services: readonly V1Service[], classes: ClassIndex): S
   for (const service of services) {
     const uid = service.metadata?.uid;
     if (!uid) continue;
-    const finalizer = (service.metadata?.finalizers ?? []).includes(FINALIZER);
+    const finalizer = holdsCleanupFinalizer(service.metadata?.finalizers);
     const resolution = resolveProvider(service, classes);
     if (finalizer || (!service.metadata?.deletionTimestamp && resolution.kind === 'provider')) wanted.add(uid);
   }

@@ -12,6 +12,7 @@ const aws: Capabilities = {
   sourceRanges: true,
   staticAddress: true,
   needsNodePorts: true,
+  endpointTargets: false,
   addressFamilies: ['IPv4'],
   maxListeners: 50,
 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1ObjectMeta, V1Service } from '@kubernetes/client-node';
 import { AWS_CAPABILITIES } from '../../providers/aws/capabilities.ts';
 import { interpretAnnotations as awsInterpret } from '../../providers/aws/annotations.ts';
 import { GCP_CAPABILITIES } from '../../providers/gcp/capabilities.ts';
@@ -17,6 +17,7 @@ import {
   wantedProvider,
 } from '../controller/decide.ts';
 import { listenersOf, refOf, userAnnotations } from '../controller/desired.ts';
+import { endpointsOf, SERVICE_NAME_LABEL } from '../controller/endpoints.ts';
 import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
 import { planEnsure } from '../controller/plan.ts';
 import type { ProviderHandle } from '../controller/provider-handle.ts';
@@ -27,6 +28,7 @@ import type { Capabilities, Interpretation, LoadBalancerProvider } from '../prov
 import { protection } from '../controller/protection.ts';
 import {
   annotationFilter,
+  projectEndpointSlice,
   projectNode,
   projectProviderObject,
   projectSecret,
@@ -327,6 +329,7 @@ test("every decision the controller makes is the same on the cached projection a
           targets: targetsOf(targetNodes),
           clusterName: 'c',
           last: undefined,
+          endpointSlices: () => [],
         }),
       ),
       ourStatus: hasOurStatus(service),
@@ -352,4 +355,89 @@ test("every decision the controller makes is the same on the cached projection a
   const [first] = services;
   assert.ok(first);
   assert.ok(JSON.stringify(projectService(first, keep)).length < JSON.stringify(first).length * 0.8);
+});
+
+function fullSlice(
+  name: string,
+  addressType: string,
+  ports: V1EndpointSlice['ports'],
+  endpoints: NonNullable<V1EndpointSlice['endpoints']>,
+): V1EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid: `uid-${name}`,
+      resourceVersion: '7',
+      generateName: 'web-',
+      labels: {
+        [SERVICE_NAME_LABEL]: 'web',
+        'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+        app: 'web',
+      },
+      annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-02-01T00:00:00Z' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true }],
+      // As JSON: the timestamps are strings.
+      managedFields: managedFields as unknown as NonNullable<V1ObjectMeta['managedFields']>,
+    },
+    addressType,
+    ...(ports === undefined ? {} : { ports }),
+    endpoints,
+  };
+}
+
+test('endpoint targets read the same from a cached EndpointSlice as from the full object', () => {
+  const endpoint = (address: string, conditions: NonNullable<V1EndpointSlice['endpoints']>[number]['conditions']) => ({
+    addresses: [address, `${address}-alias`],
+    ...(conditions === undefined ? {} : { conditions }),
+    nodeName: 'node-a',
+    zone: 'zone-a',
+    hostname: 'pod-0',
+    hints: { forZones: [{ name: 'zone-a' }] },
+    targetRef: { kind: 'Pod', namespace: 'ns', name: `pod-${address}`, uid: `pod-uid-${address}` },
+  });
+  const slices = [
+    fullSlice(
+      'web-a',
+      'IPv4',
+      [
+        { name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' },
+        { name: 'dns', port: 5353, protocol: 'UDP' },
+        { port: 9000 },
+      ],
+      [
+        endpoint('10.0.0.1', { ready: true, serving: true, terminating: false }),
+        endpoint('10.0.0.2', { ready: false, serving: true, terminating: true }),
+        endpoint('10.0.0.3', undefined),
+        endpoint('10.0.0.4', { ready: false, serving: false, terminating: false }),
+      ],
+    ),
+    fullSlice('web-b', 'IPv6', [{ name: 'http', port: 8080, protocol: 'TCP' }], [endpoint('fd00::1', { ready: true })]),
+    fullSlice('web-c', 'FQDN', [{ name: 'http', port: 8080, protocol: 'TCP' }], [endpoint('pod.example', {})]),
+    fullSlice('web-d', 'IPv4', undefined, [endpoint('10.0.0.9', { ready: true })]),
+  ];
+  const projected = slices.map((s) => projectEndpointSlice(s));
+  const listeners: Parameters<typeof endpointsOf>[0][] = [
+    { name: 'http', protocol: 'TCP' },
+    { name: 'dns', protocol: 'UDP' },
+    { protocol: 'TCP' },
+    { name: 'http', protocol: 'UDP' },
+  ];
+  assert.ok(endpointsOf({ name: 'http', protocol: 'TCP' }, slices).length > 0, 'the table reaches endpoints');
+  for (const listener of listeners)
+    assert.deepEqual(endpointsOf(listener, projected), endpointsOf(listener, slices), JSON.stringify(listener));
+  assert.equal(projected.length, slices.length);
+  for (const [i, slice] of projected.entries()) {
+    assert.equal(slice.metadata?.labels?.[SERVICE_NAME_LABEL], 'web', 'the index key stays');
+    assert.deepEqual(
+      slice.endpoints?.map((e) => e.conditions),
+      slices[i]?.endpoints?.map((e) => ({ ...e.conditions })),
+      'ready, serving and terminating stay',
+    );
+  }
+  const [first] = slices;
+  assert.ok(first);
+  assert.ok(JSON.stringify(projectEndpointSlice(first)).length < JSON.stringify(first).length * 0.5);
 });

@@ -1,9 +1,18 @@
 // What the operator's caches keep of each object: only what it reads, applied on receipt. Pure.
 // The objects stay shaped as the API types (V1Service, V1Node, ...), as plain JSON: timestamps
 // are the strings the API server sent.
-import type { KubernetesObject, V1Node, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
-import { FINALIZER, LOAD_BALANCER_TYPE } from '../controller/constants.ts';
+import type {
+  KubernetesObject,
+  V1EndpointSlice,
+  V1Node,
+  V1ObjectMeta,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
+import { LOAD_BALANCER_TYPE } from '../controller/constants.ts';
+import { holdsCleanupFinalizer } from '../controller/finalizers.ts';
 import { SOURCE_RANGES_ANNOTATION } from '../controller/desired.ts';
+import { SERVICE_NAME_LABEL } from '../controller/endpoints.ts';
 import { currentCondition } from '../controller/status.ts';
 
 /** The operator's own annotations (cloudlb.dev/provider, ...). */
@@ -13,7 +22,7 @@ const OPERATOR_ANNOTATION_PREFIX = 'cloudlb.dev/';
 export function relevant(service: V1Service): boolean {
   return (
     service.spec?.type === LOAD_BALANCER_TYPE ||
-    (service.metadata?.finalizers ?? []).includes(FINALIZER) ||
+    holdsCleanupFinalizer(service.metadata?.finalizers) ||
     currentCondition(service) !== undefined
   );
 }
@@ -63,6 +72,39 @@ export function projectNode(node: V1Node): V1Node {
     },
     spec: { ...defined('providerID', node.spec?.providerID), ...defined('taints', node.spec?.taints) },
     status: { ...defined('addresses', node.status?.addresses) },
+  };
+}
+
+/**
+ * An EndpointSlice: what endpoint targets read (src/controller/endpoints.ts) — its Service's name
+ * label, address type, each endpoint's addresses and ready/serving/terminating, and the ports'
+ * name, port and protocol. Not topology, hints, node names or target references.
+ */
+export function projectEndpointSlice(slice: Partial<V1EndpointSlice>): V1EndpointSlice {
+  const meta = slice.metadata ?? {};
+  const service = meta.labels?.[SERVICE_NAME_LABEL];
+  return {
+    metadata: { ...keys(meta), ...(service === undefined ? {} : { labels: { [SERVICE_NAME_LABEL]: service } }) },
+    addressType: slice.addressType ?? '',
+    endpoints: (slice.endpoints ?? []).map((endpoint) => {
+      const conditions = endpoint.conditions ?? {};
+      return {
+        addresses: endpoint.addresses,
+        conditions: {
+          ...defined('ready', conditions.ready),
+          ...defined('serving', conditions.serving),
+          ...defined('terminating', conditions.terminating),
+        },
+      };
+    }),
+    ...defined(
+      'ports',
+      slice.ports?.map((port) => ({
+        ...defined('name', port.name),
+        ...defined('port', port.port),
+        ...defined('protocol', port.protocol),
+      })),
+    ),
   };
 }
 

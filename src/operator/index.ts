@@ -68,8 +68,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     log: log.child({ part: 'events' }),
   });
 
-  const annotationPrefixes = options.registry.annotationPrefixes();
-  const informers = createInformers({ kc, namespace, annotationPrefixes, metrics, log });
+  const informers = createInformers({ kc, namespace, registry: options.registry, metrics, log });
   // The servers come first: a liveness probe must get its answer while the caches still fill
   // (seconds on a loaded node); only /readyz waits for them.
   let started = false;

@@ -4,6 +4,7 @@ import { GROUP, PLURAL, VERSION } from '../api/loadbalancerprovider.ts';
 import { targetsFingerprint, targetsOf } from '../controller/nodes.ts';
 import { SupervisedInformer } from '../kube/informer.ts';
 import type { Metrics } from '../kube/metrics.ts';
+import type { ProviderRegistry } from '../provider/registry.ts';
 import {
   annotationFilter,
   projectNode,
@@ -11,6 +12,7 @@ import {
   projectSecret,
   projectService,
 } from './cache-projection.ts';
+import { EndpointSliceCache, needsEndpointSlices } from './endpoint-slices.ts';
 
 export { relevant } from './cache-projection.ts';
 
@@ -24,30 +26,37 @@ export interface Informers {
   readonly providers: SupervisedInformer<KubernetesObject>;
   /** Credential Secrets, in the operator's namespace only. */
   readonly secrets: SupervisedInformer<V1Secret>;
+  /** Watched only while some provider sends to endpoints (routeEvents decides); not part of readiness. */
+  readonly endpointSlices: EndpointSliceCache;
+  /** Whether the providers cached need EndpointSlices. */
+  readonly needEndpointSlices: () => boolean;
 }
 
 export interface InformerDeps {
   readonly kc: KubeConfig;
   readonly namespace: string;
-  /** The Service annotations the providers read (ProviderRegistry.annotationPrefixes); the cache drops the others. */
-  readonly annotationPrefixes: readonly string[];
+  readonly registry: ProviderRegistry;
   readonly metrics: Metrics;
   readonly log: Logger;
 }
 
-export function createInformers({ kc, namespace, annotationPrefixes, metrics, log }: InformerDeps): Informers {
+export function createInformers({ kc, namespace, registry, metrics, log }: InformerDeps): Informers {
   const informer = <T extends KubernetesObject>(
     name: string,
     path: string,
     project: (obj: KubernetesObject) => T,
   ): SupervisedInformer<T> =>
     new SupervisedInformer<T>({ name, kc, path, project, log: log.child({ informer: name }), metrics });
-  const keepAnnotation = annotationFilter(annotationPrefixes);
+  // The Service annotations the providers read; the cache drops the others.
+  const keepAnnotation = annotationFilter(registry.annotationPrefixes());
+  const providers = informer('loadbalancerproviders', `/apis/${GROUP}/${VERSION}/${PLURAL}`, projectProviderObject);
   return {
     services: informer('services', '/api/v1/services', (obj) => projectService(obj, keepAnnotation)),
     nodes: informer('nodes', '/api/v1/nodes', projectNode),
-    providers: informer('loadbalancerproviders', `/apis/${GROUP}/${VERSION}/${PLURAL}`, projectProviderObject),
+    providers,
     secrets: informer('secrets', `/api/v1/namespaces/${namespace}/secrets`, projectSecret),
+    endpointSlices: new EndpointSliceCache({ kc, log, metrics }),
+    needEndpointSlices: () => needsEndpointSlices(providers.list(), registry),
   };
 }
 
@@ -61,7 +70,7 @@ export async function startInformers(informers: Informers): Promise<void> {
 }
 
 export async function stopInformers(informers: Informers): Promise<void> {
-  await Promise.allSettled(all(informers).map(async (i) => await i.stop()));
+  await Promise.allSettled([...all(informers).map(async (i) => await i.stop()), informers.endpointSlices.stop()]);
 }
 
 export function informersSynced(informers: Informers): boolean {
@@ -80,6 +89,8 @@ export interface EventTarget {
   servicesChanged(): void;
   /** A LoadBalancerProvider or a credential Secret changed: rebuild what it affects. */
   syncProviders(): void;
+  /** A slice of this Service changed: queue it if its load balancer sends to endpoints. */
+  endpointsChanged(namespace: string, serviceName: string): void;
 }
 
 /**
@@ -88,7 +99,7 @@ export interface EventTarget {
  * need no routing, as no term runs before then.
  */
 export function routeEvents(informers: Informers, current: () => EventTarget | undefined): void {
-  const { services, nodes, providers, secrets } = informers;
+  const { services, nodes, providers, secrets, endpointSlices } = informers;
   services.on({
     add: (service) => {
       current()?.enqueue(service);
@@ -116,6 +127,13 @@ export function routeEvents(informers: Informers, current: () => EventTarget | u
   nodes.on({ add: onNodes, update: onNodes, delete: onNodes });
 
   const syncProviders = (): void => current()?.syncProviders();
-  providers.on({ add: syncProviders, update: syncProviders, delete: syncProviders });
+  // EndpointSlices are watched only while a provider that sends to endpoints exists.
+  endpointSlices.listen((namespace, name) => current()?.endpointsChanged(namespace, name));
+  const followProviders = (): void => {
+    endpointSlices.setWanted(informers.needEndpointSlices());
+    syncProviders();
+  };
+  endpointSlices.setWanted(informers.needEndpointSlices());
+  providers.on({ add: followProviders, update: followProviders, delete: followProviders });
   secrets.on({ add: syncProviders, update: syncProviders, delete: syncProviders });
 }

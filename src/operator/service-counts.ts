@@ -1,5 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
-import { FINALIZER, PROVIDER_ANNOTATION } from '../controller/constants.ts';
+import { PROVIDER_ANNOTATION } from '../controller/constants.ts';
+import { holdsCleanupFinalizer } from '../controller/finalizers.ts';
 
 /** Service events within this window update the providers' served-Service counts once. */
 const DEBOUNCE_MS = 250;
@@ -9,7 +10,7 @@ export function countServedServices(services: readonly V1Service[]): Map<string,
   const counts = new Map<string, number>();
   for (const service of services) {
     const owner = service.metadata?.annotations?.[PROVIDER_ANNOTATION];
-    if (owner !== undefined && (service.metadata?.finalizers ?? []).includes(FINALIZER))
+    if (owner !== undefined && holdsCleanupFinalizer(service.metadata?.finalizers))
       counts.set(owner, (counts.get(owner) ?? 0) + 1);
   }
   return counts;

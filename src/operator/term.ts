@@ -4,6 +4,7 @@ import type { LoadBalancerProvider as ProviderObject } from '../api/loadbalancer
 import { resolveProvider } from '../controller/classes.ts';
 import { PROVIDER_ANNOTATION } from '../controller/constants.ts';
 import { serviceKey } from '../controller/desired.ts';
+import { usesEndpointTargets } from '../controller/endpoints.ts';
 import { errorText } from '../controller/messages.ts';
 import { servicesClaimedBy } from '../controller/protection.ts';
 import { ProviderManager } from '../controller/providers.ts';
@@ -91,6 +92,7 @@ export class LeadingTerm implements EventTarget {
       getService: (ns, name) => informers.services.get(name, ns),
       nodes: () => informers.nodes.list(),
       nodesRevision: () => informers.nodes.revision(),
+      endpointSlices: (ns, name) => informers.endpointSlices.forService(ns, name),
       classes: () => manager.classes(),
       providers: manager,
       writer: deps.writer,
@@ -192,6 +194,11 @@ export class LeadingTerm implements EventTarget {
     void this.#manager.sync();
   }
 
+  endpointsChanged(namespace: string, serviceName: string): void {
+    const service = this.#deps.informers.services.get(serviceName, namespace);
+    if (service !== undefined && sendsToEndpoints(service, this.#manager)) this.#queue.add(serviceKey(service));
+  }
+
   #enqueueWhere(filter: (service: V1Service) => boolean): void {
     for (const service of this.#deps.informers.services.list()) if (filter(service)) this.enqueue(service);
   }
@@ -212,6 +219,14 @@ export class LeadingTerm implements EventTarget {
       log,
     });
   }
+}
+
+/** Whether the Service's load balancer sends some port to its endpoints: only then do its slices matter. */
+function sendsToEndpoints(service: V1Service, manager: ProviderManager): boolean {
+  const resolution = resolveProvider(service, manager.classes());
+  if (resolution.kind !== 'provider') return false;
+  const lookup = manager.lookup(resolution.name);
+  return lookup.state === 'ready' && usesEndpointTargets(service, lookup.handle.capabilities);
 }
 
 /** Whether a change to provider `name` can change what the Service gets. */

@@ -28,6 +28,12 @@ export interface Capabilities {
   readonly staticAddress: boolean;
   /** Targets are nodes on their node ports: allocateLoadBalancerNodePorts=false cannot work. */
   readonly needsNodePorts: boolean;
+  /**
+   * A port without a node port is sent straight to its endpoints (pod IPs from the Service's
+   * EndpointSlices), which the controller then hands over in Listener.endpoints. The operator
+   * watches EndpointSlices only while some provider of such a type exists.
+   */
+  readonly endpointTargets: boolean;
   /** The families a requested address (spec.loadBalancerIP) may be of. */
   readonly addressFamilies: readonly AddressFamily[];
   /** The most listeners (ports) one load balancer can have; absent when the provider has no limit. */
@@ -59,6 +65,17 @@ export interface Listener {
   readonly protocol: Protocol;
   /** 0 when the Service has no node port for it (allocateLoadBalancerNodePorts: false). */
   readonly nodePort: number;
+  /**
+   * Only for a port without a node port, given to a provider with `endpointTargets`: the ready
+   * endpoints of this Service port, sorted. Empty when none is ready.
+   */
+  readonly endpoints?: readonly Endpoint[];
+}
+
+/** A pod (or whatever backs the Service) as the Service port reaches it: its IP and target port. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
 }
 
 export type NodeAddressType = 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS';

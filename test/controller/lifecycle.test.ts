@@ -19,7 +19,9 @@ import {
 import type { RunningOperator } from '../../src/operator/index.ts';
 import { reconcilesFor } from '../support/reconciles.ts';
 
-const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
+const FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+/** What earlier versions wrote: still honoured, swapped for FINALIZER on the next reconcile. */
+const LEGACY_FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
 const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';
 const id = suffix();
 const providerName = `ctl-life-${id}`;
@@ -227,6 +229,52 @@ test('provider failing on delete → finalizer stays until the delete succeeds',
     assert.ok(gone, 'Service deleted once the finalizer came off');
   });
   assert.equal(cloud.byService(uid), undefined);
+});
+
+test("a Service carrying the legacy finalizer moves to upstream's on its next reconcile, with no cloud call", async () => {
+  await createService(cluster, ns, 'legacy', lbClass);
+  await waitForIngress(cluster, ns, 'legacy');
+  const calls = cloud.totalCalls();
+  // As an earlier version left it: one write, so it is never without a finalizer.
+  await cluster.core.patchNamespacedService({
+    namespace: ns,
+    name: 'legacy',
+    body: [{ op: 'replace', path: '/metadata/finalizers', value: ['other.example/keep', LEGACY_FINALIZER] }],
+  });
+  await eventually(async () =>
+    assert.deepEqual((await getService(cluster, ns, 'legacy')).metadata?.finalizers, ['other.example/keep', FINALIZER]),
+  );
+  assert.equal(cloud.totalCalls(), calls, `provider calls: ${JSON.stringify([...cloud.calls])}`);
+  await cluster.core.patchNamespacedService({
+    namespace: ns,
+    name: 'legacy',
+    body: [{ op: 'replace', path: '/metadata/finalizers', value: [FINALIZER] }],
+  });
+});
+
+test('a Service deleted while carrying only the legacy finalizer is cleaned up in the cloud, then released', async () => {
+  const uid = (await getService(cluster, ns, 'legacy')).metadata?.uid ?? '';
+  assert.ok(cloud.byService(uid), 'in the cloud');
+  await operator?.stop();
+  operator = undefined;
+  await cluster.core.patchNamespacedService({
+    namespace: ns,
+    name: 'legacy',
+    body: [{ op: 'replace', path: '/metadata/finalizers', value: [LEGACY_FINALIZER] }],
+  });
+  await cluster.core.deleteNamespacedService({ namespace: ns, name: 'legacy' });
+  assert.ok((await getService(cluster, ns, 'legacy')).metadata?.deletionTimestamp, 'held by the legacy finalizer');
+  const deletes = cloud.count('delete');
+  await start();
+  await eventually(async () => {
+    const gone = await getService(cluster, ns, 'legacy').then(
+      () => false,
+      () => true,
+    );
+    assert.ok(gone, 'Service deleted once the finalizer came off');
+  });
+  assert.equal(cloud.count('delete'), deletes + 1);
+  assert.equal(cloud.byService(uid), undefined, 'deleted in the cloud');
 });
 
 test('node excluded by label → its target removed, and put back when the label goes', async () => {

@@ -34,7 +34,11 @@ test('stop() abandons a slow in-flight ensure; a restarted operator completes it
   await eventually(() => assert.equal(cloud.count('ensure'), 1, 'ensure in flight'));
   await first.stop();
   const svc = await getService(cluster, ns, 'slow');
-  assert.deepEqual(svc.metadata?.finalizers, ['cloudlb.dev/load-balancer-cleanup'], 'claimed before the cloud call');
+  assert.deepEqual(
+    svc.metadata?.finalizers,
+    ['service.kubernetes.io/load-balancer-cleanup'],
+    'claimed before the cloud call',
+  );
   assert.deepEqual(svc.status?.loadBalancer?.ingress ?? [], [], 'no status from an abandoned reconcile');
 
   cloud.latencyMs = 0;

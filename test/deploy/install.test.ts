@@ -32,7 +32,7 @@ import {
 import { TEST_CRD_PROVIDERS, TestCloud } from '../support/test-provider.ts';
 import { DEPLOY_DIR, OPERATOR_NAME, OPERATOR_NAMESPACE, only, render } from './render.ts';
 
-const FINALIZER = 'cloudlb.dev/load-balancer-cleanup';
+const FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 const CRD = 'loadbalancerproviders.cloudlb.dev';
 const id = suffix();
 const providerName = `deploy-${id}`;

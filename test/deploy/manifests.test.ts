@@ -79,6 +79,8 @@ const CLUSTER_PERMISSIONS = [
   'core services patch',
   'core services watch',
   'core services/status patch',
+  'discovery.k8s.io endpointslices list',
+  'discovery.k8s.io endpointslices watch',
 ].sort();
 
 function namespacePermissions(leaseName: string): string[] {

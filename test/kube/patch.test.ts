@@ -12,7 +12,7 @@ import {
   removeFinalizer,
 } from '../../src/kube/patch.ts';
 
-const ours = 'cloudlb.dev/load-balancer-cleanup';
+const ours = 'service.kubernetes.io/load-balancer-cleanup';
 const foreign = 'example.com/keep-me';
 
 async function createService(cluster: TestCluster, ns: string, name: string, finalizers: string[] = []) {

@@ -49,6 +49,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   sourceRanges: true,
   staticAddress: true,
   needsNodePorts: true,
+  endpointTargets: false,
   addressFamilies: ['IPv4', 'IPv6'],
 };
 
