@@ -1,7 +1,7 @@
 // Backend pods for traffic tests: the operator image running a `node -e` server that answers every
 // TCP line and every non-empty UDP datagram on port 8080 with its pod name. On SIGTERM it keeps answering
-// until no new connection or datagram has come for a while (kube-proxy has taken it out of the
-// Service by then), so deleting a pod drops no request that reached it.
+// until no request has come for a while (kube-proxy has taken it out of the Service by then), so
+// deleting a pod drops no request that reached it.
 import type { V1Deployment } from '@kubernetes/client-node';
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { TestCluster } from '../../harness/cluster.ts';
@@ -13,14 +13,16 @@ export const ECHO_PORT = 8080;
 export const ECHO_SERVER = `
 const net = require('node:net'), dgram = require('node:dgram');
 const name = process.env.POD_NAME + '\\n';
-let lastArrival = Date.now();
+// A request is a line or a non-empty datagram: probes (kubelet's readiness, the load balancer's
+// health checks) connect or send nothing, and must not keep a terminating pod alive.
+let lastRequest = Date.now();
 const tcp = net.createServer((socket) => {
-  lastArrival = Date.now();
   let pending = '';
   socket.setEncoding('utf8').on('error', () => {});
   socket.on('data', (chunk) => {
     pending += chunk;
     for (let i = pending.indexOf('\\n'); i >= 0; i = pending.indexOf('\\n')) {
+      lastRequest = Date.now();
       pending = pending.slice(i + 1);
       socket.write(name);
     }
@@ -28,12 +30,12 @@ const tcp = net.createServer((socket) => {
 }).listen(${ECHO_PORT});
 const udp = dgram.createSocket('udp4');
 udp.on('message', (message, peer) => {
-  if (message.length === 0) return; // the local provider's UDP health probe
-  lastArrival = Date.now();
+  if (message.length === 0) return;
+  lastRequest = Date.now();
   udp.send(name, peer.port, peer.address);
 }).bind(${ECHO_PORT});
 process.on('SIGTERM', () => {
-  setInterval(() => { if (Date.now() - lastArrival > 3000) process.exit(0); }, 250);
+  setInterval(() => { if (Date.now() - lastRequest > 3000) process.exit(0); }, 250);
 });
 `;
 

@@ -7,6 +7,10 @@ import type { TestCluster } from '../../harness/cluster.ts';
 export interface FollowedLog {
   /** Everything the container wrote, once it has exited (the follow ends with it). */
   readonly ended: Promise<string>;
+  /** What it has written so far. */
+  text(): string;
+  /** Stops following a container that keeps running. */
+  stop(): void;
 }
 
 export async function followLog(cluster: TestCluster, namespace: string, pod: string): Promise<FollowedLog> {
@@ -24,7 +28,11 @@ export async function followLog(cluster: TestCluster, namespace: string, pod: st
       reject(new Error(`kubectl logs -f ${pod} exited (${code ?? 'signal'}) before any line`)),
     );
   });
-  return { ended: new Promise((resolve) => child.once('exit', () => resolve(text))) };
+  return {
+    ended: new Promise((resolve) => child.once('exit', () => resolve(text))),
+    text: () => text,
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 /** The JSON log lines with message `msg`. */
