@@ -1,5 +1,7 @@
 // `make demo`: the operator on a local control plane, serving a LoadBalancer Service with the
-// local provider, end to end on this machine. Run: node scripts/demo.ts [--keep]
+// local provider, end to end on this machine. Run: node scripts/demo.ts [--keep] [--bare]
+// Where this machine can run a real node, the demo runs there instead (scripts/demo/real-node.ts);
+// --bare, or a machine that cannot, runs the demo below. The first line says which.
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,8 @@ import {
 import { EchoNode } from '../test/support/echo-node.ts';
 import { demoReply, pickNodePorts } from './demo/echo.ts';
 import { command, info, ok, step, warn } from './demo/print.ts';
+import { chooseDemo } from './demo/choose.ts';
+import { realNodeDemo } from './demo/real-node.ts';
 
 const keep = process.argv.includes('--keep');
 const NAMESPACE = 'demo';
@@ -283,7 +287,17 @@ spec:
   ok('done');
 }
 
-main().then(
+const choice = await chooseDemo(process.argv.slice(2));
+process.stdout.write(`${choice.line}\n`);
+const started = Date.now();
+const demo = choice.realNode
+  ? realNodeDemo(cleanups).then(async () => {
+      step('Tearing down');
+      await teardown();
+      ok(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    })
+  : main();
+demo.then(
   () => process.exit(0),
   async (error: unknown) => {
     process.stdout.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { PROJECT_ROOT } from './harness/binaries.ts';
 
 test('the demo serves a LoadBalancer Service through the local provider', { timeout: 15 * 60_000 }, async () => {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'demo.ts')], {
+  // --bare: this file tests the demo on a bare control plane; test/node/ has the real node.
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'demo.ts'), '--bare'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -19,6 +20,7 @@ test('the demo serves a LoadBalancer Service through the local provider', { time
   const context = `--- stdout\n${stdout}\n--- stderr (tail)\n${stderr.slice(-3000)}`;
 
   assert.equal(code, 0, `the demo exited with ${code}\n${context}`);
+  assert.match(stdout, /^demo: on a bare control plane with stand-in nodes \(asked for with --bare\)\n/, context);
   const address = /load-balancer address (127\.77\.0\.\d+)/.exec(stdout)?.[1];
   assert.ok(address, `an address from the pool\n${context}`);
   const ip = address.replaceAll('.', '\\.');

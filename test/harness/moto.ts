@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from './binaries.ts';
 import { join } from 'node:path';
 
 export interface Moto {
-  /** http://127.0.0.1:PORT — pass as the SDK's endpoint. */
+  /** http://HOST:PORT (HOST 127.0.0.1 unless asked) — pass as the SDK's endpoint. */
   readonly endpoint: string;
   /** Clears all state (POST /moto-api/reset). */
   reset(): Promise<void>;
@@ -33,12 +33,21 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Starts moto_server on a free 127.0.0.1 port and waits until it answers. One per test file. */
-export async function startMoto(): Promise<Moto> {
+export interface MotoOptions {
+  /**
+   * The address moto listens on (default 127.0.0.1). Only an address of this machine: pods of a
+   * real node reach moto on the node IP (10.250.0.1), which lives on a local bridge.
+   */
+  readonly host?: string;
+}
+
+/** Starts moto_server on a free port of `host` and waits until it answers. One per test file. */
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   const command = await motoCommand();
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+  const host = options.host ?? '127.0.0.1';
+  const port = await freePort(host);
+  const endpoint = `http://${host}:${port}`;
+  const child: ChildProcess = spawn(command, ['-H', host, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
