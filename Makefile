@@ -37,8 +37,9 @@ control-plane:
 	@bash hack/build-control-plane.sh >/dev/null
 
 # A real node (root only; elsewhere the node tests say why they are skipped): Debian's runc, CNI
-# plugins, iptables, conntrack and busybox-static (the test image), and the node binaries.
-NODE_PACKAGES := runc containernetworking-plugins iptables nftables iproute2 conntrack busybox-static
+# plugins, iptables, conntrack, busybox-static (the test image), debootstrap (the operator image's
+# Debian base, which the node tests and the real-node demo build), and the node binaries.
+NODE_PACKAGES := runc containernetworking-plugins iptables nftables iproute2 conntrack busybox-static debootstrap
 node-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  missing=""; for p in $(NODE_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,7 +68,8 @@ generate: deps
 build: deps
 	@$(USE_NODE); rm -rf dist && npx tsc -p tsconfig.build.json && echo "[build] dist/src/main.js"
 
-demo: deps control-plane
+# On a machine that can run a real node (root), node-deps installs what the real-node demo needs.
+demo: deps control-plane node-deps
 	@$(USE_NODE); node scripts/demo.ts $(ARGS)
 
 run: deps
