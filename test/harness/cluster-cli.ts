@@ -17,6 +17,9 @@ interface State {
   readonly server: string;
   /** Set for a real cluster: undoing it stops everything and restores the host. */
   readonly journalPath?: string;
+  /** Set for a real cluster: where `make image` imports the image (scripts/image/node-import.ts). */
+  readonly ctr?: string;
+  readonly containerdSockets?: readonly string[];
 }
 
 function parseNodes(args: readonly string[]): 0 | 1 | 2 {
@@ -51,6 +54,8 @@ async function up(nodes: 0 | 1 | 2): Promise<void> {
       kubeconfigPath: cluster.kubeconfigPath,
       server: cluster.controlPlane.server,
       journalPath: cluster.journalPath,
+      ctr: cluster.ctr,
+      containerdSockets: cluster.nodes.map((n) => n.containerdSocket),
     };
     const list = cluster.nodes.map((n) => `${n.name} ${n.ip} containerd ${n.containerdSocket}`).join('\n#   ');
     process.stdout.write(
