@@ -34,8 +34,12 @@ udp.on('message', (message, peer) => {
   lastRequest = Date.now();
   udp.send(name, peer.port, peer.address);
 }).bind(${ECHO_PORT});
+// Idleness alone is no proof kube-proxy has stopped sending here: a client that stalls for 3 s
+// would see the port close under a connection still routed to it (reset, seen in make demo). So
+// it also serves for 10 s after SIGTERM, longer than the endpoint removal takes to reach kube-proxy.
 process.on('SIGTERM', () => {
-  setInterval(() => { if (Date.now() - lastRequest > 3000) process.exit(0); }, 250);
+  const termAt = Date.now();
+  setInterval(() => { if (Date.now() - termAt > 10000 && Date.now() - lastRequest > 3000) process.exit(0); }, 250);
 });
 `;
 
