@@ -16,14 +16,7 @@ COREDNS_MAIN="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/coredns/main.go"
 COREDNS_KEY=$(sha256sum "$COREDNS_MAIN" | cut -c1-12)
 ASSETS="$CACHE_ROOT/assets/conformance-k8s-$K8S_VERSION-coredns-$COREDNS_VERSION-$COREDNS_KEY"
 
-if have_assets e2e.test agnhost coredns; then
-  echo "$ASSETS"
-  exit 0
-fi
-require_go
-mkdir -p "$ASSETS"
-scratch_dir
-started=$SECONDS
+cached_or_start e2e.test agnhost coredns
 
 # A test binary is not a command: `go test -c` in the same wrapper module as the control plane.
 build_suite() {

@@ -11,14 +11,7 @@ LOG_PREFIX=control-plane
 source "$(dirname "${BASH_SOURCE[0]}")/lib/go-build.sh"
 ASSETS="$CACHE_ROOT/assets/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
 
-if have_assets kube-apiserver etcd kubectl; then
-  echo "$ASSETS"
-  exit 0
-fi
-require_go "set KUBEBUILDER_ASSETS"
-mkdir -p "$ASSETS"
-scratch_dir
-started=$SECONDS
+GO_HINT="set KUBEBUILDER_ASSETS" cached_or_start kube-apiserver etcd kubectl
 
 build_etcd() {
   mkdir -p "$BUILD_WORK/etcd" && cd "$BUILD_WORK/etcd"

@@ -16,14 +16,7 @@ ASSETS="$CACHE_ROOT/assets/node-k8s-$K8S_VERSION-containerd-$CONTAINERD_VERSION"
 KUBE=(kubelet kube-proxy kube-scheduler kube-controller-manager)
 CONTAINERD=(containerd containerd-shim-runc-v2 ctr)
 
-if have_assets "${KUBE[@]}" "${CONTAINERD[@]}"; then
-  echo "$ASSETS"
-  exit 0
-fi
-require_go
-mkdir -p "$ASSETS"
-scratch_dir
-started=$SECONDS
+cached_or_start "${KUBE[@]}" "${CONTAINERD[@]}"
 
 # containerd's optional snapshotters need cgo or host libraries; overlayfs is the one we use.
 build_containerd() {

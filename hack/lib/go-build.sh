@@ -66,3 +66,17 @@ have_assets() {
   local name
   for name in "$@"; do [[ -x "$ASSETS/$name" ]] || return 1; done
 }
+
+# Every build script's start: when all the named binaries are cached, print $ASSETS and exit;
+# otherwise check for Go (GO_HINT names the alternative), make $ASSETS and a scratch folder, and
+# start the clock (`started`) for the closing log line.
+cached_or_start() {
+  if have_assets "$@"; then
+    echo "$ASSETS"
+    exit 0
+  fi
+  require_go "${GO_HINT:-}"
+  mkdir -p "$ASSETS"
+  scratch_dir
+  started=$SECONDS
+}
